@@ -1,0 +1,3 @@
+from chengguan.cli.main import app
+
+app()
