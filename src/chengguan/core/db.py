@@ -6,6 +6,7 @@ Rules: services take the session as a keyword argument and only ``flush()``; the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -48,9 +49,15 @@ def _sqlite_path(url: str) -> Path | None:
     return None
 
 
+def _json_dumps(obj: Any) -> str:
+    # Chinese stays readable in JSON columns (and in exports / SQL consoles).
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
 def make_engine(settings: Settings | None = None, url: str | None = None, **kw: Any) -> Engine:
     settings = settings or get_settings()
     url = url or settings.database_url
+    kw.setdefault("json_serializer", _json_dumps)
     if url.startswith("sqlite"):
         path = _sqlite_path(url)
         if path is not None:
@@ -77,8 +84,9 @@ def make_engine(settings: Settings | None = None, url: str | None = None, **kw: 
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    kw.setdefault("pool_size", 10)
-    kw.setdefault("max_overflow", 20)
+    if "poolclass" not in kw:
+        kw.setdefault("pool_size", 10)
+        kw.setdefault("max_overflow", 20)
     kw.setdefault("pool_pre_ping", True)
     return create_engine(url, **kw)
 

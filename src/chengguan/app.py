@@ -1,0 +1,71 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+
+import chengguan.core.registry  # noqa: F401  (all mappers configured before the first request)
+from chengguan import __version__
+from chengguan.core import db
+from chengguan.core.config import get_settings
+from chengguan.core.errors import error_body, install_handlers
+
+log = logging.getLogger("chengguan")
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable ids: the endpoint function's name (unique across the app, checked by a test).
+    return route.name
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from chengguan.geo import service as geo_service
+
+    with db.session_scope(read_only=True) as session:
+        geo_service.warm_up(session)
+    yield
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    app = FastAPI(
+        title="chengguan 城管平台 API",
+        version=__version__,
+        description="数字城管闭环、城管执法网上办案、考评与公众服务的开放平台。错误统一为 "
+        '`{"error": {"code", "message", "details"}}`。',
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+
+    @app.get("/healthz", tags=["system"], operation_id="healthz")
+    def healthz() -> JSONResponse:
+        try:
+            with db.get_engine().connect() as conn:
+                conn.execute(text("select 1"))
+        except Exception as exc:  # the point of the endpoint is to report this, not crash
+            log.warning("health check failed: %s", exc)
+            return JSONResponse(error_body("db_unavailable", "数据库不可用"), 503)
+        return JSONResponse({"status": "ok"})
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
+    from chengguan.routes import include_all
+
+    include_all(app)
+    return app

@@ -1,0 +1,13 @@
+"""The one place that imports every model module, so mappers resolve and Alembic sees all tables.
+Imported by the app factory, the CLI and migrations/env.py — never by domain code."""
+
+from chengguan.accounts import models as accounts_models  # noqa: F401
+from chengguan.catalog import models as catalog_models  # noqa: F401
+from chengguan.core.db import Base
+from chengguan.geo import models as geo_models  # noqa: F401
+from chengguan.org import models as org_models  # noqa: F401
+from chengguan.outbox import models as outbox_models  # noqa: F401
+from chengguan.system import models as system_models  # noqa: F401
+from chengguan.worktime import models as worktime_models  # noqa: F401
+
+metadata = Base.metadata
