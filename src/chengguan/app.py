@@ -50,7 +50,7 @@ def create_app() -> FastAPI:
     @app.get("/healthz", tags=["system"], operation_id="healthz")
     def healthz() -> JSONResponse:
         try:
-            with db.get_engine().connect() as conn:
+            with db.get_engine().connect().execution_options(**db.read_options()) as conn:
                 conn.execute(text("select 1"))
         except Exception as exc:  # the point of the endpoint is to report this, not crash
             log.warning("health check failed: %s", exc)

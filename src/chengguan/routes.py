@@ -5,8 +5,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 
+def load_all() -> None:
+    """Import every domain's service modules so their settings and jobs are registered (CLI, worker)."""
+    from chengguan import catalog, geo, worktime  # noqa: F401
+    from chengguan.cases import actions as _a  # noqa: F401
+    from chengguan.cases import jobs as _cj  # noqa: F401
+    from chengguan.catalog import service as _c  # noqa: F401
+    from chengguan.geo import service as _g  # noqa: F401
+    from chengguan.jobs import runner as _r  # noqa: F401
+    from chengguan.worktime import service as _w  # noqa: F401
+
+
 def include_all(app: FastAPI) -> None:
     from chengguan.accounts import api as accounts_api
+    from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
     from chengguan.geo import api as geo_api
     from chengguan.org import api as org_api
@@ -15,6 +27,6 @@ def include_all(app: FastAPI) -> None:
 
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
-        org_api.router, worktime_api.router, system_api.router,
+        org_api.router, worktime_api.router, system_api.router, cases_api.router,
     ):
         app.include_router(r)

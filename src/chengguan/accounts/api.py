@@ -8,7 +8,16 @@ from chengguan.accounts import service
 from chengguan.accounts.models import User
 from chengguan.accounts.roles import ROLE_LABELS, Role
 from chengguan.accounts.schemas import (
-    GrantIn, GrantOut, LoginIn, LoginOut, Page, PasswordIn, TokenOut, UserCreate, UserOut, UserUpdate,
+    GrantIn,
+    GrantOut,
+    LoginIn,
+    LoginOut,
+    Page,
+    PasswordIn,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
 )
 from chengguan.core.config import get_settings
 from chengguan.core.deps import SESSION_COOKIE, CurrentUser, DbSession, client_ip, require_roles

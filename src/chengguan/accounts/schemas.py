@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
 
 
 class TokenOut(BaseModel):
@@ -64,6 +67,6 @@ class LoginOut(BaseModel):
     user: UserOut
 
 
-class Page[T](BaseModel):
+class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int

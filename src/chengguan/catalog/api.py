@@ -9,8 +9,18 @@ from chengguan.accounts.roles import Role
 from chengguan.catalog import service
 from chengguan.catalog.models import Category, CategoryCondition, RoutingRule, TimeLimit
 from chengguan.catalog.schemas import (
-    CategoryDetail, CategoryItem, CategoryPage, ComponentChangeOut, ComponentOut, ComponentPatch,
-    ConditionIn, ConditionOut, LimitOut, RoutingRuleIn, RoutingRuleOut, TimeLimitIn,
+    CategoryDetail,
+    CategoryItem,
+    CategoryPage,
+    ComponentChangeOut,
+    ComponentOut,
+    ComponentPatch,
+    ConditionIn,
+    ConditionOut,
+    LimitOut,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    TimeLimitIn,
 )
 from chengguan.core.deps import CurrentUser, DbSession, require_roles
 from chengguan.core.errors import Invalid, NotFound
@@ -138,6 +148,7 @@ def category_condition_put(session: DbSession, code: str, number: int, body: Con
         row.text, row.closure_text, row.default_urgency, row.is_active = (
             body.text, body.closure_text, body.default_urgency, True)
     session.flush()
+    service.catalog_changed(session)
     return row
 
 
@@ -182,6 +193,7 @@ def routing_rules_create(session: DbSession, body: RoutingRuleIn) -> Any:
                        note=body.note)
     session.add(rule)
     session.flush()
+    service.catalog_changed(session)
     return rule
 
 
@@ -191,6 +203,7 @@ def routing_rules_delete(session: DbSession, rule_id: int) -> None:
     if rule is None:
         raise NotFound("路由规则不存在")
     rule.is_active = False
+    service.catalog_changed(session)
 
 
 @admin.get("/routing-rules/suggest", operation_id="routing_suggest")

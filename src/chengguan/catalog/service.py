@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from chengguan.catalog import directory
 from chengguan.catalog.models import (
-    TIME_UNITS, URGENCIES, Category, CategoryCondition, Component, ComponentChange, RoutingRule, TimeLimit,
+    TIME_UNITS,
+    URGENCIES,
+    Category,
+    CategoryCondition,
+    Component,
+    ComponentChange,
+    RoutingRule,
+    TimeLimit,
 )
 from chengguan.core import clock
 from chengguan.core.errors import Conflict, Invalid, NotFound
@@ -106,21 +113,28 @@ class Limit:
     verified: bool
 
 
-_rules_cache: dict[str, Any] = {"at": 0.0, "version": -1, "rules": []}
+# Rule tuples: (condition_id, urgency, region_class, amount, unit, id, verified), grouped by
+# (stage, category_id) so a lookup scans a handful of rules, not the whole table.
+_RuleRow = tuple[int | None, str | None, int | None, float, str, int, bool]
+_rules_cache: dict[str, Any] = {"at": 0.0, "version": -1, "rules": {}, "routes": None}
 _rules_lock = threading.Lock()
 
 
-def _rules(session: Session) -> list[TimeLimit]:
+def _rules(session: Session) -> dict[tuple[str, int | None], list[_RuleRow]]:
     now = time.monotonic()
     if now - _rules_cache["at"] < 5.0:
         return _rules_cache["rules"]  # type: ignore[no-any-return]
     with _rules_lock:
         v = counters.peek(session, "catalog_version")
         if v != _rules_cache["version"]:
-            rows = session.scalars(select(TimeLimit).where(TimeLimit.is_active.is_(True))).all()
-            for r in rows:
-                session.expunge(r)
-            _rules_cache["rules"] = list(rows)
+            grouped: dict[tuple[str, int | None], list[_RuleRow]] = {}
+            for r in session.execute(select(
+                    TimeLimit.stage, TimeLimit.category_id, TimeLimit.condition_id, TimeLimit.urgency,
+                    TimeLimit.region_class, TimeLimit.amount, TimeLimit.unit, TimeLimit.id, TimeLimit.verified,
+            ).where(TimeLimit.is_active.is_(True))):
+                grouped.setdefault((r[0], r[1]), []).append((r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
+            _rules_cache["rules"] = grouped
+            _rules_cache["routes"] = None
             _rules_cache["version"] = v
         _rules_cache["at"] = now
         return _rules_cache["rules"]  # type: ignore[no-any-return]
@@ -135,26 +149,25 @@ def resolve_limit(session: Session, stage: str, *, category_id: int | None = Non
                   condition_id: int | None = None, urgency: str | None = None,
                   region_class: int | None = None) -> Limit | None:
     """The most specific active rule for the key. Specificity: condition > category > urgency > region class."""
-    best: tuple[int, TimeLimit] | None = None
-    for r in _rules(session):
-        if r.stage != stage:
-            continue
-        if r.category_id is not None and r.category_id != category_id:
-            continue
-        if r.condition_id is not None and r.condition_id != condition_id:
-            continue
-        if r.urgency is not None and r.urgency != urgency:
-            continue
-        if r.region_class is not None and r.region_class != region_class:
-            continue
-        score = (8 if r.condition_id else 0) + (4 if r.category_id else 0) + (2 if r.urgency else 0) + (
-            1 if r.region_class else 0)
-        if best is None or score > best[0] or (score == best[0] and r.id > best[1].id):
-            best = (score, r)
+    rules = _rules(session)
+    best: tuple[int, int, _RuleRow] | None = None
+    for cat_part, candidates in ((4, rules.get((stage, category_id), []) if category_id is not None else []),
+                                 (0, rules.get((stage, None), []))):
+        for r in candidates:
+            cond, urg, rc = r[0], r[1], r[2]
+            if cond is not None and cond != condition_id:
+                continue
+            if urg is not None and urg != urgency:
+                continue
+            if rc is not None and rc != region_class:
+                continue
+            score = (8 if cond else 0) + cat_part + (2 if urg else 0) + (1 if rc else 0)
+            if best is None or (score, r[5]) > (best[0], best[1]):
+                best = (score, r[5], r)
     if best is None:
         return None
-    r = best[1]
-    return Limit(r.amount, r.unit, r.id, r.verified)
+    r = best[2]
+    return Limit(r[3], r[4], r[5], r[6])
 
 
 def upsert_time_limit(session: Session, *, stage: str, amount: float, unit: str, category_id: int | None = None,
@@ -195,7 +208,13 @@ def suggest_department(session: Session, *, category: Category, region_code: str
                        condition_id: int | None = None) -> Department | None:
     """Routing table lookup: the most specific matching rule wins (condition, then category over major
     class over kind, then the longest region prefix, then priority)."""
-    rules = session.scalars(select(RoutingRule).where(RoutingRule.is_active.is_(True))).all()
+    _rules(session)  # refreshes the cache version
+    rules = _rules_cache["routes"]
+    if rules is None:
+        rules = session.scalars(select(RoutingRule).where(RoutingRule.is_active.is_(True))).all()
+        for r in rules:
+            session.expunge(r)
+        _rules_cache["routes"] = rules
     best: tuple[tuple[int, int, int, int], RoutingRule] | None = None
     for r in rules:
         if r.condition_id is not None and r.condition_id != condition_id:

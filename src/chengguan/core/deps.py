@@ -24,12 +24,9 @@ CSRF_HEADER = "X-CSRF-Token"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request. Reads use a deferred transaction; the commit happens here, once,
-    after the endpoint returned — services never commit."""
-    session = db.session_factory()()
-    if request.method in SAFE_METHODS:
-        session.connection(execution_options=db.read_options())
+def unit_of_work(session: Session, request: Request, *, close: bool = True) -> Iterator[Session]:
+    """Yield the request's session; commit once after the endpoint returned (services never commit).
+    Commit-time conflicts become 409s instead of 500s."""
     request.state.db = session
     try:
         yield session
@@ -44,11 +41,22 @@ def get_db(request: Request) -> Iterator[Session]:
                 if "lock" in str(exc).lower() or "serializ" in str(exc).lower():
                     raise Conflict("并发冲突，请重试", code="concurrent_update") from exc
                 raise
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise
     finally:
-        session.close()
+        if close:
+            session.close()
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; reads use a deferred (non-locking) transaction on SQLite."""
+    session = db.session_factory()()
+    if request.method in SAFE_METHODS:
+        session.connection(execution_options=db.read_options())
+    yield from unit_of_work(session, request)
 
 
 DbSession = Annotated[Session, Depends(get_db)]

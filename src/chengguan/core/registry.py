@@ -2,6 +2,7 @@
 Imported by the app factory, the CLI and migrations/env.py — never by domain code."""
 
 from chengguan.accounts import models as accounts_models  # noqa: F401
+from chengguan.cases import models as cases_models  # noqa: F401
 from chengguan.catalog import models as catalog_models  # noqa: F401
 from chengguan.core.db import Base
 from chengguan.geo import models as geo_models  # noqa: F401

@@ -10,7 +10,16 @@ from datetime import date
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengguan.core.db import Base, IdPk, Timestamped

@@ -27,8 +27,8 @@ from chengguan.geo import coords
 from chengguan.geo.codes import normalise_grid_code
 from chengguan.geo.gridindex import GridIndex, check_coverage
 from chengguan.geo.models import Division, Place, UnitGrid
-from chengguan.system import settings as cfg
 from chengguan.system import counters
+from chengguan.system import settings as cfg
 
 CITY_NAME = cfg.define("city.name", "演示城市", "城市（区）名称，显示在各控制台和报表抬头。", "城市")
 CITY_DISTRICT = cfg.define("city.district_code", "", "本平台管辖的区县行政区划代码（GB/T 2260，6 位）。", "城市")

@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from chengguan.accounts.roles import Role
+from chengguan.cases import actions, service, views, workflow
+from chengguan.cases.schemas import ActionIn, CaseOut, CasePage, FileOut, ReportIn, TaskOut
+from chengguan.core import idempotency
+from chengguan.core.config import get_settings
+from chengguan.core.deps import CurrentUser, DbSession, OptionalUser, client_ip
+from chengguan.core.errors import Invalid, PayloadTooLarge
+from chengguan.core.ratelimit import limiter
+from chengguan.geo.api import _bbox
+from chengguan.system import files
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+
+
+@router.post("/reports", status_code=201, response_model=CaseOut, operation_id="reports_create")
+def reports_create(
+    request: Request,
+    session: DbSession,
+    user: OptionalUser,
+    body: ReportIn,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Any:
+    """Report a problem from any channel. Anonymous calls are the public channel (rate-limited).
+    With ``Idempotency-Key`` a retry returns the same case and creates nothing new."""
+    if user is None:
+        limiter.hit(f"public:{client_ip(request)}", get_settings().public_rate_limit_per_minute)
+    key = idempotency.check_key(idempotency_key)
+    scope = f"reports:{user.user_id if user else 'ip:' + client_ip(request)}"
+    digest = idempotency.body_hash(body.model_dump(mode="json"))
+    if key:
+        prior = idempotency.replay(session, scope, key, digest)
+        if prior is not None:
+            return JSONResponse(prior[1], status_code=prior[0], headers={"Idempotent-Replayed": "true"})
+    rep = body.reporter
+    case, dups = service.create_report(session, service.ReportInput(
+        category_code=body.category_code, kind=body.kind, description=body.description, lon=body.lon, lat=body.lat,
+        crs=body.crs, address=body.address, channel=body.channel, condition_code=body.condition_code,
+        urgency=body.urgency, component_code=body.component_code,
+        reporter_name=rep.name if rep else None, reporter_phone=rep.phone if rep else None,
+        anonymous=rep.anonymous if rep else False, photos=body.photos, source=body.source,
+        self_dispose=body.self_dispose, after_photos=body.after_photos,
+    ), user)
+    out = views.detail(session, case, user, duplicates=dups)
+    out.public_code = case.public_code  # shown once to the reporter, so an anonymous citizen can follow it
+    payload = out.model_dump(mode="json")
+    if key:
+        idempotency.store(session, scope, key, digest, 201, payload)
+    return JSONResponse(payload, status_code=201)
+
+
+@router.get("/cases", response_model=CasePage, operation_id="cases_list")
+def cases_list(
+    session: DbSession,
+    user: CurrentUser,
+    status: Annotated[list[str] | None, Query(description="one or more public statuses")] = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    department: Annotated[int | None, Query(description="department id")] = None,
+    category_code: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    major_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    channel: str | None = None,
+    overdue: bool | None = None,
+    urged: bool | None = None,
+    pending_request: Annotated[str | None, Query(pattern=r"^(any|extension|return|suspend)$")] = None,
+    q: Annotated[str | None, Query(max_length=50)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bbox: str | None = None,
+    mine: bool = False,
+    sort: Annotated[str, Query(pattern=r"^(due|new|id)$")] = "due",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    with_total: bool = True,
+) -> CasePage:
+    """Cases the caller may see, filtered, paginated; default order: nearest deadline first."""
+    statuses = []
+    for s in status or []:
+        statuses += [x for x in s.split(",") if x]
+    bad = [s for s in statuses if s not in workflow.STATUS_LABELS]
+    if bad:
+        raise Invalid(f"未知状态：{', '.join(bad)}", details={"statuses": list(workflow.STATUS_LABELS)})
+    f = service.CaseFilter(status=statuses or None, grid_code=grid_code, street_code=street_code,
+                           community_code=community_code, department_id=department, category_code=category_code,
+                           major_code=major_code, channel=channel, overdue=overdue, urged=urged,
+                           pending_request=pending_request, q=q, since=since, until=until, bbox=_bbox(bbox),
+                           mine=mine, sort=sort)
+    rows, total = service.list_cases(session, user, f, page, page_size, with_total)
+    names = views.Names(session)
+    pend = views.pending_map(session, [c.id for c in rows])
+    return CasePage(items=[views.summary(c, names, pend) for c in rows], total=total, page=page, page_size=page_size)
+
+
+@router.get("/cases/stats", operation_id="cases_stats")
+def cases_stats(session: DbSession, user: CurrentUser, street_code: str | None = None) -> dict[str, Any]:
+    """Counts by status (and overdue) of what the caller may see."""
+    f = service.CaseFilter(street_code=street_code)
+    by_status = service.counts_by_status(session, user, f)
+    f2 = service.CaseFilter(street_code=street_code, overdue=True, status=list(workflow.STEP_OF))
+    overdue = sum(service.counts_by_status(session, user, f2).values())
+    return {"by_status": by_status, "overdue": overdue}
+
+
+@router.get("/cases/map", operation_id="cases_map")
+def cases_map(
+    session: DbSession,
+    user: CurrentUser,
+    bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
+    status: Annotated[list[str] | None, Query()] = None,
+    category_code: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    department: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
+) -> dict[str, Any]:
+    """Cases in a map viewport as light points (id, status, light, lon, lat) for clustering."""
+    statuses = [x for s in status or [] for x in s.split(",") if x] or list(workflow.STEP_OF) + ["suspended"]
+    f = service.CaseFilter(status=statuses, bbox=_bbox(bbox), category_code=category_code, street_code=street_code,
+                           department_id=department, since=since, until=until, sort="id")
+    rows, _ = service.list_cases(session, user, f, 1, limit + 1, with_total=False)
+    truncated = len(rows) > limit
+    return {"items": [{"id": c.id, "case_no": c.case_no, "status": c.status, "light": workflow.light(c),
+                       "lon": c.lon, "lat": c.lat, "category_code": c.category_code, "urged": c.urged_at is not None}
+                      for c in rows[:limit]], "truncated": truncated}
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut, operation_id="cases_get")
+def cases_get(session: DbSession, user: CurrentUser, case_id: int) -> Any:
+    """The case with its deadlines, assignments, attachments and full timeline."""
+    case = service.get_visible(session, user, case_id)
+    return views.detail(session, case, user)
+
+
+@router.get("/cases/{case_id}/duplicates", operation_id="cases_duplicates")
+def cases_duplicates(session: DbSession, user: CurrentUser, case_id: int) -> dict[str, Any]:
+    """Likely duplicates: same or related category, nearby, within the configured time window."""
+    case = service.get_visible(session, user, case_id)
+    return {"items": service.likely_duplicates(session, case)}
+
+
+@router.post("/cases/{case_id}/{action}", response_model=CaseOut, operation_id="cases_action")
+def cases_action(session: DbSession, user: CurrentUser, case_id: int, action: str,
+                 body: ActionIn | None = None) -> Any:
+    """One workflow action (verify, register, reject, void, dispatch, return, request-extension,
+    approve-extension, deny-extension, suspend, resume, feedback, check, close, urge, merge,
+    self-dispose, and request-verify, approve/deny-return, approve/deny-suspend, rate)."""
+    b = body or ActionIn()
+    case = actions.perform(session, case_id, action, actions.ActionInput(**b.model_dump()), user)
+    return views.detail(session, case, user)
+
+
+@router.get("/tasks", response_model=list[TaskOut], operation_id="tasks_mine")
+def tasks_mine(session: DbSession, user: CurrentUser, open_only: bool = True) -> list[TaskOut]:
+    """My 核实 and 核查 tasks (collectors)."""
+    names = views.Names(session)
+    return [TaskOut(id=t.id, kind=t.kind, case=views.summary(c, names), created_at=t.created_at, due_at=t.due_at,
+                    done_at=t.done_at) for t, c in service.my_tasks(session, user, open_only)]
+
+
+# ---------------------------------------------------------------- files
+
+
+@router.post("/files", response_model=FileOut, status_code=201, operation_id="files_upload", tags=["files"])
+async def files_upload(request: Request, user: OptionalUser, file: UploadFile) -> Any:
+    """Upload a photo, video, audio or PDF. Returns a token to put in a report's ``photos`` or an action's
+    ``photos``. Type checked by content, size limited, SHA-256 kept, thumbnail made."""
+    if user is None:
+        limiter.hit(f"public-upload:{client_ip(request)}", get_settings().public_rate_limit_per_minute)
+    limit = get_settings().upload_max_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"文件过大：最大 {limit // (1024 * 1024)} MB")
+    session = request.state.db
+    row = files.save_upload(session, data, file.filename or "", file.content_type,
+                            user_id=user.user_id if user else None)
+    return FileOut(id=row.id, token=service.file_token(row.id), sha256=row.sha256, kind=row.kind,
+                   content_type=row.content_type, size=row.size, url=f"/api/v1/files/{row.id}",
+                   thumb_url=f"/api/v1/files/{row.id}/thumb" if row.thumb_sha256 else None)
+
+
+@router.get("/files/{file_id}", operation_id="files_get", tags=["files"])
+def files_get(session: DbSession, user: OptionalUser, file_id: int) -> Response:
+    row = files.get_file(session, file_id)
+    files.check_access(session, row, user)
+    return Response(files.store().open(row.sha256), media_type=row.content_type,
+                    headers={"Cache-Control": "private, max-age=86400", "ETag": row.sha256})
+
+
+@router.get("/files/{file_id}/thumb", operation_id="files_thumb", tags=["files"])
+def files_thumb(session: DbSession, user: OptionalUser, file_id: int) -> Response:
+    row = files.get_file(session, file_id)
+    files.check_access(session, row, user)
+    if not row.thumb_sha256:
+        raise Invalid("该文件没有缩略图")
+    return Response(files.store().open(row.thumb_sha256), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=86400"})
+
+
+_ = Role
