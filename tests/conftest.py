@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,21 +117,27 @@ def client(app, db_session: Session) -> Iterator[TestClient]:  # type: ignore[no
         app.dependency_overrides.clear()
 
 
-_TOKENS: dict[str, str] = {}
+_TOKENS: dict[str, tuple[str, datetime, datetime]] = {}
 
 
 @pytest.fixture
 def auth(client: TestClient):  # type: ignore[no-untyped-def]
-    """``auth("dispatcher1")`` → headers with a bearer token for that demo account (password demo)."""
+    """``auth("dispatcher1")`` → headers with a bearer token for that demo account (password demo).
+    Tokens are cached, and re-issued when a test has moved the clock outside their lifetime."""
+    from chengguan.core import clock
 
     def headers(username: str, password: str = "demo") -> dict[str, str]:
-        if username not in _TOKENS or password != "demo":
+        now = clock.now()
+        hit = _TOKENS.get(username)
+        if hit is None or password != "demo" or not (hit[1] <= now < hit[2]):
             r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
             assert r.status_code == 200, r.text
+            token = r.json()["access_token"]
             if password != "demo":
-                return {"Authorization": f"Bearer {r.json()['access_token']}"}
-            _TOKENS[username] = r.json()["access_token"]
-        return {"Authorization": f"Bearer {_TOKENS[username]}"}
+                return {"Authorization": f"Bearer {token}"}
+            _TOKENS[username] = (token, now, datetime.fromisoformat(r.json()["expires_at"]) - timedelta(minutes=1))
+            hit = _TOKENS[username]
+        return {"Authorization": f"Bearer {hit[0]}"}
 
     return headers
 

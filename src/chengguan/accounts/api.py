@@ -28,13 +28,12 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
 def user_out(user: User) -> UserOut:
-    out = UserOut.model_validate(user, from_attributes=True).model_copy(update={"roles": []})
-    out.roles = [
-        GrantOut(role=r.role, region_code=r.region_code, department_id=r.department_id,
-                 label=ROLE_LABELS.get(Role(r.role), r.role))
-        for r in user.roles
-    ]
-    return out
+    return UserOut(
+        id=user.id, username=user.username, display_name=user.display_name, department_id=user.department_id,
+        phone=user.phone, is_active=user.is_active, is_demo=user.is_demo,
+        roles=[GrantOut(role=r.role, region_code=r.region_code, department_id=r.department_id,
+                        label=ROLE_LABELS.get(Role(r.role), r.role)) for r in user.roles],
+    )
 
 
 @router.post("/auth/token", response_model=TokenOut, operation_id="auth_token")

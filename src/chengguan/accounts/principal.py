@@ -55,6 +55,8 @@ class Principal:
 
     def require(self, roles: Iterable[str], region_code: str | None = None, what: str = "此操作") -> None:
         roles = list(roles)
+        if region_code is None and self.has(*roles):
+            return  # a role check with no place attached: holding the role anywhere is enough
         if any(self.covers(r, region_code) for r in roles):
             return
         labels = "、".join(ROLE_LABELS.get(Role(r), r) for r in roles if r in Role._value2member_map_)

@@ -144,7 +144,10 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
     description = (data.description or "").strip()
     if len(description) < 2:
         raise Invalid("请描述问题（至少 2 个字）")
-    category = catalog.get_category(session, data.category_code, data.kind)
+    try:
+        category = catalog.get_category(session, data.category_code, data.kind)
+    except NotFound as exc:
+        raise Invalid(exc.message, code="unknown_category") from exc
     component = None
     if data.component_code:
         component = session.scalar(select(Component).where(Component.code == data.component_code))

@@ -49,7 +49,8 @@ def decode_access_token(token: str) -> dict[str, Any] | None:
             token,
             get_settings().secret_key,
             algorithms=["HS256"],
-            options={"require": ["sub", "exp"], "verify_exp": False},
+            # exp and iat are checked against the injectable clock (token_expired), not the wall clock.
+            options={"require": ["sub", "exp"], "verify_exp": False, "verify_iat": False, "verify_nbf": False},
         )
     except jwt.PyJWTError:
         return None
