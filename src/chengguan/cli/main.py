@@ -388,6 +388,24 @@ def settings_help() -> None:
         console.print(f"[bold]CHENGGUAN_{name.upper()}[/bold] = {val}\n    {f.description}")
 
 
+@app.command("docs")
+def docs_cmd(
+    write: Annotated[bool, typer.Option(help="写回 docs/operations.md")] = False,
+    path: Annotated[Path, typer.Option(help="文档路径")] = Path("docs/operations.md"),
+) -> None:
+    """Regenerate the settings reference in docs/operations.md (``--write``) or check it is current."""
+    from chengguan.system import docs
+
+    old, new = docs.render(path)
+    if write:
+        path.write_text(new, encoding="utf-8")
+        console.print(f"已更新 {path}")
+    elif old != new:
+        _fail(f"{path} 的设置说明已过期：运行 chengguan docs --write")
+    else:
+        console.print("文档是最新的")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,7 @@ from chengguan.catalog.models import Category, Component, RoutingRule
 from chengguan.catalog.seed import seed_catalog
 from chengguan.catalog.service import catalog_changed
 from chengguan.core import clock, db, security
-from chengguan.demo import citygen
+from chengguan.demo import citygen, extensions
 from chengguan.geo import service as geo
 from chengguan.geo.models import (
     Division,
@@ -65,6 +66,17 @@ def has_demo_accounts() -> bool:
         return bool(s.scalar(select(func.count()).select_from(User).where(User.is_demo.is_(True))))
 
 
+@dataclass
+class DemoContext:
+    """What domain demo loaders get: the generated city, the departments and demo users by key."""
+
+    city: citygen.City
+    departments: dict[str, Department]
+    users: dict[str, User]
+    seed: int
+    scale: str
+
+
 def load(scale: str = "city", seed: int = 2026, progress: bool = True, wipe: bool = False,
          history_days: int | None = None) -> dict[str, Any]:
     """Generate and load the demo city. ``history_days`` of simulated cases (default: 90 at city scale,
@@ -94,6 +106,9 @@ def load(scale: str = "city", seed: int = 2026, progress: bool = True, wipe: boo
         _gazetteer(s, city, progress)
         _components(s, city, depts, progress)
         geo.bump_version(s)
+        ctx = DemoContext(city=city, departments=depts, users=users, seed=seed, scale=scale)
+        for ext in extensions.load_all():
+            ext(s, ctx)
     geo.invalidate()
     days = history_days if history_days is not None else (90 if scale != "large" else 0)
     if days > 0:
@@ -101,6 +116,11 @@ def load(scale: str = "city", seed: int = 2026, progress: bool = True, wipe: boo
 
         stats["history"] = history.simulate(days=days, seed=seed, progress=progress,
                                             per_day=_cases_per_day(scale))
+    after = extensions.load_after_history()
+    if after:
+        with db.session_scope() as s:
+            for ext in after:
+                ext(s, scale, seed)
     stats["seconds"] = round(time.monotonic() - t0, 1)
     say(f"演示城市加载完成（{stats['seconds']} 秒）")
     return stats

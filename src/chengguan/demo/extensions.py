@@ -1,0 +1,36 @@
+"""Domains add their demo data here (one line each). Each function is called after the core demo city
+(divisions, grids, departments, demo accounts, components) is loaded, inside the same transaction,
+as ``fn(session, ctx)``; ``ctx`` is a :class:`chengguan.demo.loader.DemoContext`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+# "module:function" strings, imported lazily so a domain's demo code loads only when used.
+EXTENSIONS: list[str] = []
+
+
+def load_all() -> list[Callable[..., Any]]:
+    import importlib
+
+    out = []
+    for spec in EXTENSIONS:
+        mod, _, fn = spec.partition(":")
+        out.append(getattr(importlib.import_module(mod), fn))
+    return out
+
+
+# Domains whose demo data needs the simulated case history add themselves here instead
+# (called after the history, in a new transaction).
+AFTER_HISTORY: list[str] = []
+
+
+def load_after_history() -> list[Callable[..., Any]]:
+    import importlib
+
+    out = []
+    for spec in AFTER_HISTORY:
+        mod, _, fn = spec.partition(":")
+        out.append(getattr(importlib.import_module(mod), fn))
+    return out
