@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+import atexit
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -124,6 +125,16 @@ def _font_setup() -> tuple[FontConfiguration, CSS, URLFetcher]:
     faces = "\n".join(f.font_face_css() for f in EMBEDDED_FONTS)
     css = CSS(string=faces + base_css(), font_config=font_config, url_fetcher=fetcher)
     return font_config, css, fetcher
+
+
+def _release_fonts() -> None:
+    # WeasyPrint's FontConfiguration.__del__ calls into pango; at interpreter exit the library may already
+    # be gone ("NoneType is not callable"). Drop our cached instance while it still works.
+    _parsed_css.cache_clear()
+    _font_setup.cache_clear()
+
+
+atexit.register(_release_fonts)
 
 
 @lru_cache(maxsize=64)
