@@ -31,7 +31,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     with db.session_scope(read_only=True) as session:
         geo_service.warm_up(session)
-    yield
+    worker = None
+    if get_settings().run_embedded_worker:
+        from chengguan.jobs.runner import BackgroundWorker
+
+        worker = BackgroundWorker()
+        worker.start()
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 def create_app() -> FastAPI:

@@ -21,6 +21,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
     from chengguan.geo import api as geo_api
+    from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
     from chengguan.system import api as system_api
     from chengguan.worktime import api as worktime_api
@@ -28,5 +29,6 @@ def include_all(app: FastAPI) -> None:
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router,
+        notify_api.router,
     ):
         app.include_router(r)

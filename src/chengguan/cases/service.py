@@ -137,13 +137,7 @@ def new_case_no(session: Session, at: datetime) -> str:
     return f"{day}{counters.next_value(session, 'case_no', day):05d}"
 
 
-def create_report(session: Session, data: ReportInput, p: Principal | None) -> tuple[Case, list[dict[str, Any]]]:
-    """Create a case from a report of any channel. Returns the case and its likely duplicates."""
-    channel = data.channel or default_channel(p)
-    _check_channel(p, channel)
-    description = (data.description or "").strip()
-    if len(description) < 2:
-        raise Invalid("请描述问题（至少 2 个字）")
+def _category_and_component(session: Session, data: ReportInput) -> tuple[Any, Component | None, Any, str]:
     try:
         category = catalog.get_category(session, data.category_code, data.kind)
     except NotFound as exc:
@@ -160,26 +154,50 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
     urgency = data.urgency or (condition.default_urgency if condition else "normal")
     if urgency not in ("normal", "urgent", "very_urgent"):
         raise Invalid("紧急程度应为 normal/urgent/very_urgent")
+    return category, component, condition, urgency
+
+
+def _location(session: Session, data: ReportInput, component: Component | None) -> tuple[geo.Located, str | None]:
+    """Where the problem is: the given point (any CRS), else the component's, else the geocoded address."""
     lon, lat, address = data.lon, data.lat, (data.address or "").strip() or None
     if (lon is None) != (lat is None):
         raise Invalid("经度和纬度必须同时提供")
     if lon is None and component is not None:
         lon, lat = component.lon, component.lat
-    if lon is None:
+    elif lon is not None and lat is not None:
+        lon, lat = geo.to_wgs84(float(lon), float(lat), data.crs)
+    if lon is None or lat is None:
         if not address:
             raise Invalid("请提供位置：经纬度（lon/lat）或地址（address）", code="location_required")
         matches = geo.geocode(session, address, limit=1)
         if not matches or matches[0].score < float(cfg.value(session, GEOCODE_MIN_SCORE.key)):
             raise Invalid(f"无法确定地址“{address}”的位置，请在地图上点选", code="address_not_found")
         lon, lat = matches[0].lon, matches[0].lat
-    else:
-        lon, lat = geo.to_wgs84(float(lon), float(lat), data.crs)
-    assert lat is not None
     where = geo.locate(session, lon, lat)
     if where is None:
         raise Invalid("该位置不在本市单元网格范围内", code="outside_city")
-    if address is None:
-        address = geo.reverse(session, lon, lat)
+    return where, address or geo.reverse(session, where.lon, where.lat)
+
+
+def _reporter(data: ReportInput, p: Principal | None) -> tuple[str | None, str | None]:
+    if data.anonymous:
+        return None, None
+    name = (data.reporter_name or "").strip() or None
+    phone = (data.reporter_phone or "").strip() or None
+    if p is not None and name is None:
+        name = p.display_name
+    return name, phone
+
+
+def create_report(session: Session, data: ReportInput, p: Principal | None) -> tuple[Case, list[dict[str, Any]]]:
+    """Create a case from a report of any channel. Returns the case and its likely duplicates."""
+    channel = data.channel or default_channel(p)
+    _check_channel(p, channel)
+    description = (data.description or "").strip()
+    if len(description) < 2:
+        raise Invalid("请描述问题（至少 2 个字）")
+    category, component, condition, urgency = _category_and_component(session, data)
+    where, address = _location(session, data, component)
     photos = resolve_file_tokens(session, data.photos)
     after = resolve_file_tokens(session, data.after_photos)
     if data.self_dispose and (p is None or not p.has(Role.COLLECTOR)):
@@ -187,18 +205,13 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
     if data.self_dispose and not after:
         raise Invalid("自行处置需要上传处置后的照片", code="after_photo_required")
     now = clock.now()
-    phone = (data.reporter_phone or "").strip() or None
-    name = (data.reporter_name or "").strip() or None
-    if data.anonymous:
-        phone = name = None
-    elif p is not None and name is None:
-        name = p.display_name
+    name, phone = _reporter(data, p)
     case = Case(
         case_no=new_case_no(session, now), public_code=secrets.token_hex(3).upper(),
         channel=channel, kind=category.kind, category_id=category.id, category_code=category.code,
         major_code=category.major_code, condition_id=condition.id if condition else None,
         condition_number=condition.number if condition else None, urgency=urgency, description=description[:2000],
-        address=address[:256] if address else None, lon=lon, lat=lat, grid_code=where.grid_code,
+        address=address[:256] if address else None, lon=where.lon, lat=where.lat, grid_code=where.grid_code,
         community_code=where.community_code, street_code=where.street_code, district_code=where.district_code,
         region_class=where.region_class, component_code=component.code if component else None,
         reporter_user_id=p.user_id if p else None, reporter_name=name, reporter_phone=phone,
@@ -208,21 +221,19 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
     collectors = grid_collectors(session, where.grid_code) if needs_verify else []
     status = "verifying" if needs_verify and collectors else "reported"
     actor = workflow.Actor.of(p, _actor_role(p, channel))
-    ev = workflow.open_case(session, case, status=status, actor=actor, lon=lon, lat=lat, attachments=photos,
-                            data={"channel": channel}, at=now)
+    ev = workflow.open_case(session, case, status=status, actor=actor, lon=where.lon, lat=where.lat,
+                            attachments=photos, data={"channel": channel}, at=now)
     attach(session, case, photos, "report", ev.id)
     session.add(CaseReporter(case_id=case.id, original_case_id=case.id, user_id=p.user_id if p else None,
                              name=name, phone=phone, channel=channel, reported_at=now))
     if status == "verifying":
         add_tasks(session, case, "verify", collectors)
+    from chengguan.cases import actions
+
     if channel == "leader" and p is not None:
-        from chengguan.cases import actions
-
         actions.urge_on_intake(session, case, p, description)
-    if data.self_dispose:
-        from chengguan.cases import actions
-
-        actions.self_dispose(session, case, p, opinion="自行处置", attachments=after)  # type: ignore[arg-type]
+    if data.self_dispose and p is not None:
+        actions.self_dispose(session, case, p, opinion="自行处置", attachments=after)
     outbox.publish(session, "case.reported", {"case_no": case.case_no, "id": case.id, "channel": channel,
                                                "category_code": case.category_code, "grid_code": case.grid_code})
     return case, likely_duplicates(session, case)
@@ -389,26 +400,40 @@ class CaseFilter:
     sort: str = "due"
 
 
+# Plain equality filters: CaseFilter attribute → column.
+_EQ_FILTERS = {"grid_code": Case.grid_code, "street_code": Case.street_code, "community_code": Case.community_code,
+               "category_code": Case.category_code, "major_code": Case.major_code, "channel": Case.channel}
+
+
 def case_query(p: Principal, f: CaseFilter) -> Select[Any]:
     stmt = scope_filter(select(Case), p)
     if f.status:
         stmt = stmt.where(Case.status.in_(f.status))
-    if f.grid_code:
-        stmt = stmt.where(Case.grid_code == f.grid_code)
-    if f.street_code:
-        stmt = stmt.where(Case.street_code == f.street_code)
-    if f.community_code:
-        stmt = stmt.where(Case.community_code == f.community_code)
+    for attr, col in _EQ_FILTERS.items():
+        value = getattr(f, attr)
+        if value:
+            stmt = stmt.where(col == value)
     if f.department_id:
         stmt = stmt.where(exists().where(CaseAssignment.case_id == Case.id,
                                          CaseAssignment.department_id == f.department_id,
                                          CaseAssignment.state.in_(("active", "fed_back"))))
-    if f.category_code:
-        stmt = stmt.where(Case.category_code == f.category_code)
-    if f.major_code:
-        stmt = stmt.where(Case.major_code == f.major_code)
-    if f.channel:
-        stmt = stmt.where(Case.channel == f.channel)
+    stmt = _time_filters(stmt, f)
+    if f.pending_request:
+        kind_cond = CaseRequest.kind == f.pending_request if f.pending_request != "any" else True
+        stmt = stmt.where(exists().where(CaseRequest.case_id == Case.id, CaseRequest.state == "pending", kind_cond))
+    if f.q:
+        q = f.q.strip()
+        stmt = stmt.where(or_(Case.case_no == q, Case.address.contains(q), Case.description.contains(q)))
+    if f.bbox:
+        minx, miny, maxx, maxy = f.bbox
+        stmt = stmt.where(Case.lon.between(minx, maxx), Case.lat.between(miny, maxy))
+    if f.mine:
+        stmt = stmt.where(or_(Case.reporter_user_id == p.user_id,
+                              exists().where(CaseTask.case_id == Case.id, CaseTask.assignee_id == p.user_id)))
+    return stmt
+
+
+def _time_filters(stmt: Select[Any], f: CaseFilter) -> Select[Any]:
     now = clock.now()
     if f.overdue is True:
         stmt = stmt.where(Case.step_due_at < now, Case.paused_at.is_(None))
@@ -416,23 +441,10 @@ def case_query(p: Principal, f: CaseFilter) -> Select[Any]:
         stmt = stmt.where(or_(Case.step_due_at.is_(None), Case.step_due_at >= now))
     if f.urged is not None:
         stmt = stmt.where(Case.urged_at.is_not(None) if f.urged else Case.urged_at.is_(None))
-    if f.pending_request:
-        stmt = stmt.where(exists().where(CaseRequest.case_id == Case.id, CaseRequest.state == "pending",
-                                         CaseRequest.kind == f.pending_request if f.pending_request != "any"
-                                         else True))
-    if f.q:
-        q = f.q.strip()
-        stmt = stmt.where(or_(Case.case_no == q, Case.address.contains(q), Case.description.contains(q)))
     if f.since:
         stmt = stmt.where(Case.reported_at >= f.since)
     if f.until:
         stmt = stmt.where(Case.reported_at < f.until)
-    if f.bbox:
-        minx, miny, maxx, maxy = f.bbox
-        stmt = stmt.where(Case.lon.between(minx, maxx), Case.lat.between(miny, maxy))
-    if f.mine:
-        stmt = stmt.where(or_(Case.reporter_user_id == p.user_id,
-                              exists().where(CaseTask.case_id == Case.id, CaseTask.assignee_id == p.user_id)))
     return stmt
 
 

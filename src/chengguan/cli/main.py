@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+import chengguan.core.registry  # noqa: F401  (every model mapped before any command runs)
 from chengguan.core.config import get_settings
 
 app = typer.Typer(help="chengguan 城管平台命令行", no_args_is_help=True, pretty_exceptions_show_locals=False)

@@ -60,14 +60,25 @@ class Settings(BaseSettings):
         "city", description="Scale `make run` loads the demo city at when the database is empty."
     )
     worker_poll_seconds: float = Field(2.0, description="How often `chengguan worker` looks for due jobs.")
+    embedded_worker: bool | None = Field(
+        None,
+        description="Run the worker (outbox delivery, deadline warnings) inside the web process. "
+        "Default: on in dev/demo (so `make run` needs nothing else), off in test and production "
+        "(run `chengguan worker` separately).",
+    )
+
+    @property
+    def run_embedded_worker(self) -> bool:
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return self.environment in ("dev", "demo")
 
     @model_validator(mode="after")
     def _refuse_defaults_in_production(self) -> Settings:
-        if self.environment == "production":
-            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
-                raise ValueError(
-                    "CHENGGUAN_SECRET_KEY must be set to a random value of at least 32 characters in production"
-                )
+        if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "CHENGGUAN_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
         return self
 
     @property

@@ -14,9 +14,9 @@ are not safe to share between threads, and a one-page document takes well under 
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import Sequence
-import atexit
 from functools import lru_cache
 from typing import TYPE_CHECKING
 

@@ -75,9 +75,68 @@ def _date(v: Any) -> date | None:
     if not v:
         return None
     s = str(v).replace("-", "")
-    if len(s) == 8 and s.isdigit():
-        return date(int(s[:4]), int(s[4:6]), int(s[6:]))
-    raise ValueError(f"日期应为 YYYYMMDD 或 YYYY-MM-DD：{v}")
+    try:
+        if len(s) == 8 and s.isdigit():
+            return date(int(s[:4]), int(s[4:6]), int(s[6:]))
+    except ValueError:
+        pass
+    raise ValueError(f"日期应为有效的 YYYYMMDD 或 YYYY-MM-DD：{v}")
+
+
+class _RowError(ValueError):
+    """A problem with one input row (collected; the import then fails as a whole)."""
+
+
+def _component_code(raw: Any) -> str:
+    code = str(raw or "").strip()
+    if len(code) == 16 and code.isdigit():
+        # 2013-era 16-digit code: division 6 + 大类 2 + 小类 2 + sequence 6 → 2026 17-digit
+        mapped = directory.legacy_to_new(code[6:10])
+        if mapped is None or mapped[0] != "component":
+            raise _RowError(f"旧版部件编码 {code} 的类别 {code[6:10]} 无法映射")
+        code = code[:6] + mapped[1] + code[10:]
+    if len(code) != 17 or not code.isdigit():
+        raise _RowError(f"部件标识码应为 17 位数字（或 16 位旧码），收到 {code!r}")
+    return code
+
+
+def _point(rec: dict[str, Any], geom: Any) -> tuple[float, float]:
+    if geom == "invalid":
+        raise _RowError("几何无效")
+    if geom is not None:
+        if geom.geom_type != "Point":
+            raise _RowError("部件几何应为点")
+        return float(geom.x), float(geom.y)
+    try:
+        return float(rec.get("lon") or rec.get("PointX") or ""), float(rec.get("lat") or rec.get("PointY") or "")
+    except ValueError as exc:
+        raise _RowError("缺少有效的经纬度") from exc
+
+
+def _component_row(session: Session, rec: dict[str, Any], geom: Any, categories: dict[str, Category],
+                   names: dict[str, str], seen: set[str]) -> dict[str, Any]:
+    code = _component_code(rec.get("code"))
+    if code in seen:
+        raise _RowError(f"部件标识码 {code} 在文件中重复")
+    seen.add(code)
+    cat_code = code[6:11]
+    if cat_code not in categories:
+        raise _RowError(f"未知部件类别 {cat_code}（GB/T 47678.5-2026）")
+    lon, lat = _point(rec, geom)
+    try:
+        initial, change = _date(rec.get("initial_date")), _date(rec.get("change_date"))
+    except ValueError as exc:
+        raise _RowError(f"{code}：{exc}") from exc
+    found = service.locate(session, lon, lat)
+    if found is None:
+        raise _RowError(f"{code}：位置不在本市单元网格内（{lon}, {lat}）")
+    opt = {k: rec.get(k) or None for k in ("competent_dept_code", "competent_dept_name", "owner_code", "owner_name",
+                                           "maintainer_code", "maintainer_name", "data_source", "note")}
+    return {"code": code, "name": rec.get("name") or categories[cat_code].name, "category_code": cat_code, **opt,
+            "grid_code": found.grid_code, "status": rec.get("status") or "完好", "initial_date": initial,
+            "change_date": change, "street_code": found.street_code, "street_name": names.get(found.street_code),
+            "community_code": found.community_code, "community_name": names.get(found.community_code),
+            "lon": lon, "lat": lat}
 
 
 def import_components(session: Session, path: Path, progress: bool = False) -> Report:
@@ -87,58 +146,11 @@ def import_components(session: Session, path: Path, progress: bool = False) -> R
     clean: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, (props, geom) in enumerate(_rows(path)):
-        where = f"第 {i + 1} 行"
         rec = {COMPONENT_FIELDS.get(k, k): v for k, v in props.items()}
-        code = str(rec.get("code") or "").strip()
-        if len(code) == 16 and code.isdigit():
-            # 2013-era 16-digit code: division 6 + 大类 2 + 小类 2 + sequence 6 → 2026 17-digit
-            mapped = directory.legacy_to_new(code[6:10])
-            if mapped is None or mapped[0] != "component":
-                report.problems.append({"item": where, "message": f"旧版部件编码 {code} 的类别 {code[6:10]} 无法映射"})
-                continue
-            code = code[:6] + mapped[1] + code[10:]
-        if len(code) != 17 or not code.isdigit():
-            report.problems.append({"item": where, "message": f"部件标识码应为 17 位数字（或 16 位旧码），收到 {code!r}"})
-            continue
-        if code in seen:
-            report.problems.append({"item": where, "message": f"部件标识码 {code} 在文件中重复"})
-            continue
-        seen.add(code)
-        cat_code = code[6:11]
-        if cat_code not in categories:
-            report.problems.append({"item": where, "message": f"未知部件类别 {cat_code}（GB/T 47678.5-2026）"})
-            continue
         try:
-            if geom == "invalid":
-                raise ValueError("几何无效")
-            if geom is not None:
-                if geom.geom_type != "Point":
-                    raise ValueError("部件几何应为点")
-                lon, lat = float(geom.x), float(geom.y)
-            else:
-                lon, lat = float(rec.get("lon") or rec.get("PointX") or ""), float(rec.get("lat") or rec.get("PointY") or "")
-            initial = _date(rec.get("initial_date"))
-            change = _date(rec.get("change_date"))
-        except ValueError as exc:
-            report.problems.append({"item": where, "message": f"{code}：{exc}"})
-            continue
-        found = service.locate(session, lon, lat)
-        if found is None:
-            report.problems.append({"item": where, "message": f"{code}：位置不在本市单元网格内（{lon}, {lat}）"})
-            continue
-        status = rec.get("status") or "完好"
-        clean.append({
-            "code": code, "name": rec.get("name") or categories[cat_code].name, "category_code": cat_code,
-            "competent_dept_code": rec.get("competent_dept_code") or None,
-            "competent_dept_name": rec.get("competent_dept_name") or None,
-            "owner_code": rec.get("owner_code") or None, "owner_name": rec.get("owner_name") or None,
-            "maintainer_code": rec.get("maintainer_code") or None, "maintainer_name": rec.get("maintainer_name") or None,
-            "grid_code": found.grid_code, "status": status, "initial_date": initial, "change_date": change,
-            "data_source": rec.get("data_source") or None, "note": rec.get("note") or None,
-            "street_code": found.street_code, "street_name": names.get(found.street_code),
-            "community_code": found.community_code, "community_name": names.get(found.community_code),
-            "lon": lon, "lat": lat,
-        })
+            clean.append(_component_row(session, rec, geom, categories, names, seen))
+        except _RowError as exc:
+            report.problems.append({"item": f"第 {i + 1} 行", "message": str(exc)})
     if report.problems:
         raise Invalid(f"部件导入失败：{len(report.problems)} 处问题，未做任何修改", code="import_rejected",
                       details=report.problems[:500])
@@ -164,52 +176,57 @@ def import_components(session: Session, path: Path, progress: bool = False) -> R
 PLACE_KINDS = ("district", "street", "community", "zone", "block", "road", "door", "poi")
 
 
+def _address_row(props: dict[str, Any], geom: Any, known_roads: set[str]) -> dict[str, Any]:
+    kind = str(props.get("kind") or "").strip()
+    name = str(props.get("name") or "").strip()
+    if kind not in PLACE_KINDS:
+        raise _RowError(f"类型应为 {'/'.join(PLACE_KINDS)} 之一，收到 {kind!r}")
+    if not name and kind != "door":
+        raise _RowError("名称不能为空")
+    aliases = props.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [a for a in aliases.split("|") if a]
+    if geom == "invalid":
+        raise _RowError("几何无效")
+    if geom is None:
+        try:
+            geom = shapely.Point(float(props["lon"]), float(props["lat"]))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise _RowError("缺少有效的几何或经纬度") from exc
+    if geom.geom_type == "Point":
+        pt = geom
+    elif geom.geom_type == "LineString":
+        pt = geom.interpolate(0.5, normalized=True)
+    else:
+        pt = geom.representative_point()
+    rec: dict[str, Any] = {"kind": kind, "name": name, "aliases": list(aliases), "lon": pt.x, "lat": pt.y,
+                           "geom": None if geom.geom_type == "Point" else geom,
+                           "category": props.get("category") or None, "source": "import"}
+    if kind == "door":
+        road = str(props.get("road") or "").strip()
+        try:
+            rec["number"] = int(str(props.get("number")).strip())
+        except (TypeError, ValueError) as exc:
+            raise _RowError("门牌号应为整数") from exc
+        if road not in known_roads:
+            raise _RowError(f"门牌所在道路 {road!r} 不存在（请先导入道路）")
+        rec["road_name"] = road
+        rec["name"] = name or f"{road}{rec['number']}号"
+    if kind == "road":
+        known_roads.add(name)
+    return rec
+
+
 def import_addresses(session: Session, path: Path, progress: bool = False) -> Report:
     report = Report()
     roads = {p.name: p for p in session.scalars(select(Place).where(Place.kind == "road"))}
-    pending_roads: dict[str, dict[str, Any]] = {}
+    known = set(roads)
     clean: list[dict[str, Any]] = []
     for i, (props, geom) in enumerate(_rows(path)):
-        where = f"第 {i + 1} 行"
-        kind = str(props.get("kind") or "").strip()
-        name = str(props.get("name") or "").strip()
-        if kind not in PLACE_KINDS:
-            report.problems.append({"item": where, "message": f"类型应为 {'/'.join(PLACE_KINDS)} 之一，收到 {kind!r}"})
-            continue
-        if not name and kind != "door":
-            report.problems.append({"item": where, "message": "名称不能为空"})
-            continue
-        aliases = props.get("aliases") or []
-        if isinstance(aliases, str):
-            aliases = [a for a in aliases.split("|") if a]
         try:
-            if geom == "invalid":
-                raise ValueError("几何无效")
-            if geom is None:
-                geom = shapely.Point(float(props["lon"]), float(props["lat"]))
-        except (KeyError, ValueError, TypeError):
-            report.problems.append({"item": where, "message": "缺少有效的几何或经纬度"})
-            continue
-        pt = geom if geom.geom_type == "Point" else geom.representative_point() if geom.geom_type != "LineString" \
-            else geom.interpolate(0.5, normalized=True)
-        rec: dict[str, Any] = {"kind": kind, "name": name, "aliases": list(aliases), "lon": pt.x, "lat": pt.y,
-                               "geom": None if geom.geom_type == "Point" else geom,
-                               "category": props.get("category") or None, "source": "import"}
-        if kind == "door":
-            road = str(props.get("road") or "").strip()
-            try:
-                rec["number"] = int(str(props.get("number")).strip())
-            except (TypeError, ValueError):
-                report.problems.append({"item": where, "message": "门牌号应为整数"})
-                continue
-            if road not in roads and road not in pending_roads:
-                report.problems.append({"item": where, "message": f"门牌所在道路 {road!r} 不存在（请先导入道路）"})
-                continue
-            rec["road_name"] = road
-            rec["name"] = name or f"{road}{rec['number']}号"
-        if kind == "road":
-            pending_roads[name] = rec
-        clean.append(rec)
+            clean.append(_address_row(props, geom, known))
+        except _RowError as exc:
+            report.problems.append({"item": f"第 {i + 1} 行", "message": str(exc)})
     if report.problems:
         raise Invalid(f"地址导入失败：{len(report.problems)} 处问题，未做任何修改", code="import_rejected",
                       details=report.problems[:500])

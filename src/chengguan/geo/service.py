@@ -321,16 +321,7 @@ def import_grids(session: Session, fc: Any, *, replace: bool = False, check_outl
         if geoms and replace:
             outline = unary_union(geoms)
     if rows:
-        cov = check_coverage(codes, polys, outline)
-        for o in cov.overlaps:
-            _problem(report, f"网格 {o.a} 与 {o.b}", f"相互重叠 {o.area_m2:.1f} 平方米", code=o.a, other=o.b)
-        for g in cov.gaps:
-            _problem(report, "覆盖缺口", f"城市范围内有 {g.area_m2:.1f} 平方米未被网格覆盖",
-                     lon=g.centroid[0], lat=g.centroid[1])
-        for c in cov.outside:
-            _problem(report, f"网格 {c}", "位于城市边界之外", code=c)
-        for c, why in cov.invalid:
-            _problem(report, f"网格 {c}", f"几何无效：{why}", code=c)
+        _coverage_problems(report, check_coverage(codes, polys, outline))
     if report.problems:
         raise Invalid(f"网格导入失败：发现 {len(report.problems)} 个问题，未做任何修改",
                       code="import_rejected", details=report.problems[:500])
@@ -358,6 +349,18 @@ def import_grids(session: Session, fc: Any, *, replace: bool = False, check_outl
     session.flush()
     bump_version(session)
     return report
+
+
+def _coverage_problems(report: ImportReport, cov: Any) -> None:
+    for o in cov.overlaps:
+        _problem(report, f"网格 {o.a} 与 {o.b}", f"相互重叠 {o.area_m2:.1f} 平方米", code=o.a, other=o.b)
+    for g in cov.gaps:
+        _problem(report, "覆盖缺口", f"城市范围内有 {g.area_m2:.1f} 平方米未被网格覆盖",
+                 lon=g.centroid[0], lat=g.centroid[1])
+    for c in cov.outside:
+        _problem(report, f"网格 {c}", "位于城市边界之外", code=c)
+    for c, why in cov.invalid:
+        _problem(report, f"网格 {c}", f"几何无效：{why}", code=c)
 
 
 def grids_geojson(session: Session, bbox: tuple[float, float, float, float] | None = None,

@@ -50,7 +50,9 @@ def register(name: str, every_seconds: float) -> Callable[[Callable[[Session], o
 
 
 def senders(session: Session) -> dict[str, Sender]:
-    out: dict[str, Sender] = {"webhook": WebhookSender(session), "inbox": LogSender("inbox")}
+    from chengguan.notify.service import InboxSender
+
+    out: dict[str, Sender] = {"webhook": WebhookSender(session), "inbox": InboxSender(session)}
     sms = cfg.value(session, SMS_GATEWAY.key) or {}
     out["sms"] = HttpSmsSender(sms["url"], sms.get("token", "")) if sms.get("url") else LogSender("sms")
     smtp = cfg.value(session, SMTP.key) or {}
@@ -88,6 +90,33 @@ def run_once(now: float | None = None) -> dict[str, object]:
         if sum(counts.values()) < 200:
             break
     return results
+
+
+class BackgroundWorker:
+    """The worker loop in a daemon thread of the web process (dev/demo convenience; see
+    ``CHENGGUAN_EMBEDDED_WORKER``). Production runs ``chengguan worker`` as its own process."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="chengguan-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        poll = get_settings().worker_poll_seconds
+        while not self._stop.is_set():
+            try:
+                run_once()
+            except Exception:  # keep serving even if a pass fails; it is retried next poll
+                log.exception("embedded worker pass failed")
+            self._stop.wait(poll)
 
 
 def run(once: bool = False) -> None:

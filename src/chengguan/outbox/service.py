@@ -89,6 +89,7 @@ def deliver_due(
     *,
     limit: int = 100,
     on_dead: Callable[[OutboxMessage], None] | None = None,
+    channels: list[str] | None = None,
 ) -> dict[str, int]:
     """Deliver due messages. Rows are locked (FOR UPDATE SKIP LOCKED on PostgreSQL) so several workers
     can run; the caller commits. Returns counts by outcome."""
@@ -99,6 +100,8 @@ def deliver_due(
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
+    if channels:  # a worker may serve only some channels (e.g. one process per slow partner)
+        q = q.where(OutboxMessage.channel.in_(channels))
     if not is_sqlite(session):
         q = q.with_for_update(skip_locked=True)
     counts = {"sent": 0, "retry": 0, "dead": 0}
