@@ -100,6 +100,8 @@ class Case(Base):
     urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     urge_note: Mapped[str | None] = mapped_column(String(255))
     rating: Mapped[int | None] = mapped_column(SmallInteger)
+    # Allocator for case_events.seq (the row is locked while an event is added).
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
@@ -156,7 +156,8 @@ def transition(
     if status_changes and case.step is not None and not keep_clock:
         ended_step, ended_start, ended_due = case.step, case.step_started_at, case.step_due_at
         met = at <= ended_due if ended_due is not None else None
-    seq = (session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0) + 1
+    case.last_seq = (case.last_seq or 0) + 1
+    seq = case.last_seq
     event = CaseEvent(
         case_id=case.id, seq=seq, at=at, action=action, actor_id=actor.user_id, actor_name=actor.name,
         actor_role=actor.role, department_id=department_id, from_status=frm, to_status=to, step=ended_step,
@@ -180,6 +181,7 @@ def open_case(session: Session, case: Case, *, status: str, actor: Actor, opinio
         raise Conflict("案件已存在或初始状态无效", code="illegal_transition")
     at = at or clock.now()
     case.status = status
+    case.last_seq = 1
     session.add(case)
     session.flush()  # the case needs its id
     event = CaseEvent(case_id=case.id, seq=1, at=at, action="report", actor_id=actor.user_id,

@@ -89,20 +89,22 @@ def up(
     if not migrate.is_up_to_date(db.get_engine()):
         console.print("迁移数据库 …")
         migrate.upgrade()
-    from chengguan.demo import loader
+    from chengguan.demo import state
 
-    if loader.is_empty():
+    if state.is_empty():
         if not s.demo_allowed:
             _fail("生产模式下不加载演示数据；请导入本市数据后再启动（chengguan import …）")
+        from chengguan.demo import loader
+
         loader.load(scale=scale or s.demo_scale, seed=2026, progress=True)
-    if s.demo_allowed and loader.has_demo_accounts():
+    if s.demo_allowed and state.has_demo_accounts():
         _print_logins(s.host, port or s.port)
     console.print(f"准备用时 {time.monotonic() - t0:.1f} 秒")
     serve(host=None, port=port, workers=None, reload=False)
 
 
 def _print_logins(host: str, port: int) -> None:
-    from chengguan.demo.loader import DEMO_LOGINS
+    from chengguan.demo.state import DEMO_LOGINS
 
     console.rule("[bold]chengguan 演示城市")
     console.print(f"地址：[bold cyan]http://{host}:{port}/[/bold cyan]   （API 文档：/docs）")
@@ -156,7 +158,7 @@ def demo_load(
 ) -> None:
     """Load the synthetic demo city (海门-like) with accounts and history."""
     from chengguan.core import db, migrate
-    from chengguan.demo import loader
+    from chengguan.demo import loader, state
 
     if not get_settings().demo_allowed:
         _fail("生产模式下不能加载演示数据")
@@ -164,7 +166,7 @@ def demo_load(
         _fail("--scale 只能是 small、city 或 large")
     if not migrate.is_up_to_date(db.get_engine()):
         migrate.upgrade()
-    if not loader.is_empty() and not force:
+    if not state.is_empty() and not force:
         _fail("数据库中已有数据；如需重新加载请加 --force（会清空现有数据）")
     _run_app_error(lambda: loader.load(scale=scale, seed=seed, progress=True, wipe=force,
                                        history_days=None if history_days < 0 else history_days))

@@ -13,7 +13,7 @@ from typing import Any
 from pyproj import Geod
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.models import User, UserRole
@@ -23,6 +23,7 @@ from chengguan.catalog.seed import seed_catalog
 from chengguan.catalog.service import catalog_changed
 from chengguan.core import clock, db, security
 from chengguan.demo import citygen, extensions
+from chengguan.demo.state import DEMO_LOGINS, has_demo_accounts, is_empty  # noqa: F401  (re-exported)
 from chengguan.geo import service as geo
 from chengguan.geo.models import (
     Division,
@@ -39,13 +40,6 @@ from chengguan.worktime import service as worktime
 console = Console()
 DEMO_PASSWORD = "demo"
 
-DEMO_LOGINS: list[tuple[str, str]] = [
-    ("admin", "系统管理员（应用维护）"), ("collector1", "监督员（城管通，负责城区中心网格）"),
-    ("acceptor1", "受理员"), ("shiftlead1", "值班长"), ("dispatcher1", "派遣员"),
-    ("dept1", "处置部门经办人（街道，处置占道经营）"), ("leader1", "领导"), ("officer1", "执法队员（持证）"),
-    ("officer2", "执法队员（持证）"), ("assistant1", "协管员（无执法证）"), ("reviewer1", "法制审核员"),
-    ("citizen1", "公众"),
-]
 
 # Who holds which role over what region (the district code: the whole demo city).
 REGIONAL_ROLES = {Role.ACCEPTOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.LEADER, Role.ADMIN, Role.ASSESSOR,
@@ -53,17 +47,6 @@ REGIONAL_ROLES = {Role.ACCEPTOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.LEADER
 
 _GEOD = Geod(ellps="WGS84")
 BATCH = 5000
-
-
-def is_empty() -> bool:
-    with db.session_scope(read_only=True) as s:
-        return not (s.scalar(select(func.count()).select_from(User)) or s.scalar(
-            select(func.count()).select_from(UnitGrid)))
-
-
-def has_demo_accounts() -> bool:
-    with db.session_scope(read_only=True) as s:
-        return bool(s.scalar(select(func.count()).select_from(User).where(User.is_demo.is_(True))))
 
 
 @dataclass
@@ -127,7 +110,7 @@ def load(scale: str = "city", seed: int = 2026, progress: bool = True, wipe: boo
 
 
 def _cases_per_day(scale: str) -> int:
-    return {"small": 12, "city": 35, "large": 60}.get(scale, 35)
+    return {"small": 12, "city": 24, "large": 60}.get(scale, 24)
 
 
 def _chunks(it: Iterable[dict[str, Any]], n: int = BATCH) -> Iterator[list[dict[str, Any]]]:

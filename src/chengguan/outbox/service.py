@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
@@ -55,26 +56,42 @@ def enqueue(
         next_attempt_at=now + (delay or timedelta(0)),
         created_at=now,
     )
-    session.add(msg)
-    session.flush()
+    session.add(msg)  # flushed with the caller's other changes (one round trip fewer per message)
     return msg
 
 
 def publish(session: Session, topic: str, payload: dict[str, Any]) -> int:
     """Fan an event out to every active webhook subscription whose topic patterns match."""
-    subs = session.scalars(select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True))).all()
     n = 0
-    for sub in subs:
-        if any(fnmatch.fnmatchcase(topic, pat) for pat in (sub.topics or ["*"])):
+    for sub_id, topics in _subscriptions(session):
+        if any(fnmatch.fnmatchcase(topic, pat) for pat in (topics or ["*"])):
             enqueue(
                 session,
                 topic=topic,
                 channel="webhook",
-                recipient=f"subscription:{sub.id}",
+                recipient=f"subscription:{sub_id}",
                 payload={"topic": topic, "data": payload},
             )
             n += 1
     return n
+
+
+_subs_cache: dict[str, Any] = {"at": -1e9, "rows": []}
+SUBS_TTL = 5.0
+
+
+def _subscriptions(session: Session) -> list[tuple[int, list[str]]]:
+    """Active subscriptions, cached briefly: publish runs on every case transition."""
+    now = time.monotonic()
+    if now - _subs_cache["at"] > SUBS_TTL:
+        _subs_cache["rows"] = [(s.id, list(s.topics or [])) for s in session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True)))]
+        _subs_cache["at"] = now
+    return _subs_cache["rows"]  # type: ignore[no-any-return]
+
+
+def subscriptions_changed() -> None:
+    _subs_cache["at"] = -1e9
 
 
 def backoff(attempts: int, base_seconds: float = 10.0, cap_seconds: float = 6 * 3600) -> timedelta:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 08:01:15.779847
+Create Date: 2026-11-21 08:29:43.335968
 """
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ def upgrade() -> None:
     sa.Column('urged_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('urge_note', sa.String(length=255), nullable=True),
     sa.Column('rating', sa.SmallInteger(), nullable=True),
+    sa.Column('last_seq', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("channel in ('patrol', 'hotline', 'public', 'video', 'leader', 'media', 'transfer', 'exchange')", name=op.f('ck_cases_channel')),
     sa.CheckConstraint("status in ('reported', 'verifying', 'registered', 'dispatched', 'fed_back', 'checked', 'closed', 'rejected', 'voided', 'suspended', 'merged')", name=op.f('ck_cases_status')),

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-21 08:18:45.336590
+Create Date: 2026-11-21 08:29:43.569365
 """
 from __future__ import annotations
 
