@@ -252,3 +252,16 @@ def test_calendar_api(client, auth):
     assert client.put("/api/v1/calendar/days/2030-01-08", headers=h, json={"is_workday": True}).status_code == 422
     assert client.put("/api/v1/calendar/days/2030-01-07", headers=auth("dispatcher1"),
                       json={"is_workday": False, "name": "x"}).status_code == 403
+
+
+def test_a_failed_commit_is_reported_not_acknowledged(client, auth, db_session, monkeypatch):
+    """The commit runs before the response: if it fails, the caller gets an error, never a 200."""
+    from sqlalchemy.exc import IntegrityError
+
+    def boom():
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(db_session, "commit", boom)
+    r = client.post("/api/v1/users", headers=auth("admin"), json={
+        "username": "willfail", "display_name": "x", "password": "abc12345xyz"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "integrity_error"

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
@@ -41,6 +42,9 @@ def unit_of_work(session: Session, request: Request, *, close: bool = True) -> I
                 if "lock" in str(exc).lower() or "serializ" in str(exc).lower():
                     raise Conflict("并发冲突，请重试", code="concurrent_update") from exc
                 raise
+            except StaleDataError as exc:
+                session.rollback()
+                raise Conflict("数据已被他人修改，请刷新后重试", code="concurrent_update") from exc
         else:
             session.rollback()
     except BaseException:
@@ -59,7 +63,9 @@ def get_db(request: Request) -> Iterator[Session]:
     yield from unit_of_work(session, request)
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": the commit runs before the response is sent, so a failed commit is reported to the
+# caller (409/500) instead of being lost after a 200 — an acknowledged write is a committed write.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _principal_from_request(request: Request, session: Session) -> Principal | None:
