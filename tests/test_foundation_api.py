@@ -261,7 +261,8 @@ def test_a_failed_commit_is_reported_not_acknowledged(client, auth, db_session, 
     def boom():
         raise IntegrityError("INSERT", {}, Exception("duplicate key"))
 
+    headers = auth("admin")
     monkeypatch.setattr(db_session, "commit", boom)
-    r = client.post("/api/v1/users", headers=auth("admin"), json={
+    r = client.post("/api/v1/users", headers=headers, json={
         "username": "willfail", "display_name": "x", "password": "abc12345xyz"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "integrity_error"
