@@ -35,8 +35,7 @@ def _reset_caches() -> None:
     from chengguan.worktime import service as worktime_service
 
     geo_service.invalidate()
-    catalog_service._rules_cache["at"] = 0.0
-    catalog_service._rules_cache["version"] = -1
+    catalog_service.invalidate()
     cfg.invalidate()
     worktime_service.invalidate()
     limiter.reset()

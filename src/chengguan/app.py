@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import chengguan.core.registry  # noqa: F401  (all mappers configured before the first request)
 from chengguan import __version__
@@ -75,7 +77,27 @@ def create_app() -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
 
+    if settings.is_sqlite:
+        app.add_middleware(SQLiteWriteGate)
+
     from chengguan.routes import include_all
 
     include_all(app)
     return app
+
+
+class SQLiteWriteGate:
+    """SQLite has one writer at a time. Queue write requests here, in the event loop, instead of in
+    worker threads: a thread blocked on the database lock holds one of the thread pool's slots, and once
+    every slot waits, the request holding the lock cannot get a thread to finish (starvation). Reads pass."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gate = asyncio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        async with self.gate:
+            await self.app(scope, receive, send)

@@ -663,7 +663,7 @@ _BY_STATUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 }
 
 
-def allowed_for(session: Session, case: Case, p: Principal) -> list[str]:
+def allowed_for(session: Session, case: Case, p: Principal, pending: list[CaseRequest] | None = None) -> list[str]:
     out = [name for name, roles in _BY_STATUS.get(case.status, []) if any(p.covers(r, case.grid_code) for r in roles)]
     if case.status == "reported" and cfg.value(session, ACCEPTOR_REGISTERS.key) and p.covers(Role.ACCEPTOR,
                                                                                              case.grid_code):
@@ -672,7 +672,8 @@ def allowed_for(session: Session, case: Case, p: Principal) -> list[str]:
         out.remove("register")
     if case.status == "closed" and case.self_disposed and "return" in out:
         out.remove("return")
-    pending = _pending(session, case)
+    if pending is None:
+        pending = _pending(session, case)
     if case.status == "dispatched":
         depts = p.departments()
         mine = p.has(Role.DEPT_HANDLER) and any(a.department_id in depts and a.state == "active"

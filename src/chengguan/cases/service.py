@@ -314,18 +314,20 @@ def likely_duplicates(session: Session, case: Case, limit: int = 5) -> list[dict
     hours = float(cfg.value(session, DUP_HOURS.key))
     dlon, dlat = _deg_box(case.lat, radius)
     since = case.reported_at - timedelta(hours=hours)
-    rows = session.scalars(select(Case).where(
+    rows = session.execute(select(
+        Case.id, Case.case_no, Case.status, Case.category_code, Case.lon, Case.lat, Case.reported_at, Case.address,
+    ).where(
         Case.id != case.id, Case.status.in_(OPEN_STATUSES), Case.reported_at >= since,
         Case.lon.between(case.lon - dlon, case.lon + dlon), Case.lat.between(case.lat - dlat, case.lat + dlat),
         Case.major_code == case.major_code, Case.kind == case.kind,
     ).limit(200)).all()
     out = []
-    for other in rows:
-        d = haversine_m(case.lon, case.lat, other.lon, other.lat)
+    for oid, no, status, cat, lon, lat, at, address in rows:
+        d = haversine_m(case.lon, case.lat, lon, lat)
         if d <= radius:
-            out.append({"id": other.id, "case_no": other.case_no, "status": other.status,
-                        "category_code": other.category_code, "same_category": other.category_code == case.category_code,
-                        "distance_m": round(d, 1), "reported_at": other.reported_at, "address": other.address})
+            out.append({"id": oid, "case_no": no, "status": status, "category_code": cat,
+                        "same_category": cat == case.category_code, "distance_m": round(d, 1), "reported_at": at,
+                        "address": address})
     out.sort(key=lambda r: (not r["same_category"], r["distance_m"]))
     return out[:limit]
 

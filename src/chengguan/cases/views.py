@@ -18,7 +18,7 @@ from chengguan.cases.schemas import (
     EventOut,
     RequestOut,
 )
-from chengguan.catalog.models import Category
+from chengguan.catalog import service as catalog
 from chengguan.core import clock
 from chengguan.org.models import Department
 
@@ -29,7 +29,6 @@ class Names:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._dept: dict[int, str] = {}
-        self._cat: dict[tuple[str, str], str] = {}
 
     def dept(self, dept_id: int | None) -> str | None:
         if dept_id is None:
@@ -40,10 +39,7 @@ class Names:
         return self._dept[dept_id]
 
     def category(self, kind: str, code: str) -> str | None:
-        if not self._cat:
-            for k, c, n in self.session.execute(select(Category.kind, Category.code, Category.name)):
-                self._cat[(k, c)] = n
-        return self._cat.get((kind, code))
+        return catalog.category_name(self.session, kind, code)
 
 
 def summary(case: Case, names: Names, pending: dict[int, str] | None = None) -> CaseSummary:
@@ -73,7 +69,7 @@ def pending_map(session: Session, case_ids: list[int]) -> dict[int, str]:
 def detail(session: Session, case: Case, p: Principal | None, names: Names | None = None,
            duplicates: list[dict[str, Any]] | None = None) -> CaseOut:
     names = names or Names(session)
-    reqs = service.pending_requests(session, case)
+    reqs = service.pending_requests(session, case) if case.paused_at is not None or case.status == "dispatched" else []
     base = summary(case, names, {case.id: reqs[0].kind} if reqs else {})
     files = service.attachments_of(session, case)
     return CaseOut(
@@ -101,7 +97,7 @@ def detail(session: Session, case: Case, p: Principal | None, names: Names | Non
                            lon=e.lon, lat=e.lat, attachments=list(e.attachments or []), data=dict(e.data or {}))
                   for e in service.timeline(session, case)],
         likely_duplicates=duplicates or [],
-        allowed_actions=actions.allowed_for(session, case, p) if p else [],
+        allowed_actions=actions.allowed_for(session, case, p, pending=reqs) if p else [],
     )
 
 

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["categories"])
 admin = APIRouter(prefix="/api/v1/admin", tags=["configuration"], dependencies=[require_roles(Role.ADMIN)])
 
 
-def _item(c: Category) -> CategoryItem:
+def _item(c: Category | service.CategoryRef) -> CategoryItem:
     return CategoryItem(code=c.code, name=c.name, kind=c.kind, major_code=c.major_code, major_name=c.major_name,
                         legacy_code=c.legacy_code, pinyin=c.pinyin, public_reportable=c.public_reportable)
 
@@ -119,7 +119,7 @@ def components_history(session: DbSession, user: CurrentUser, code: str) -> list
 # ---------------------------------------------------------------- administration
 
 
-def _cond_id(session: DbSession, cat: Category | None, number: int | None) -> int | None:
+def _cond_id(session: DbSession, cat: service.CategoryRef | None, number: int | None) -> int | None:
     if number is None:
         return None
     if cat is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -58,7 +57,72 @@ def search_text(name: str, aliases: list[str], keywords: list[str], pinyin: str 
     return "|".join([name, *aliases, *keywords, pinyin or ""]).lower()
 
 
-def get_category(session: Session, code: str, kind: str | None = None) -> Category:
+@dataclass(frozen=True)
+class CategoryRef:
+    """A category as the hot paths need it (cached per process, refreshed when the catalog changes)."""
+
+    id: int
+    kind: str
+    code: str
+    name: str
+    major_code: str
+    major_name: str
+    legacy_code: str | None
+    pinyin: str | None
+    public_reportable: bool
+    default_department_type: str | None
+    aliases: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConditionRef:
+    id: int
+    category_id: int
+    number: int
+    text: str
+    closure_text: str
+    default_urgency: str
+
+
+@dataclass(frozen=True)
+class _CatalogSnapshot:
+    version: int
+    by_key: dict[tuple[str, str], CategoryRef]
+    conditions: dict[int, tuple[ConditionRef, ...]]  # category id → active conditions by number
+
+
+_catalog: dict[str, Any] = {"at": -1e9, "snap": None}
+
+
+def _snapshot(session: Session) -> _CatalogSnapshot:
+    now = time.monotonic()
+    snap: _CatalogSnapshot | None = _catalog["snap"]
+    if snap is not None and now - _catalog["at"] < 5.0:
+        return snap
+    v = counters.peek(session, "catalog_version")
+    if snap is None or snap.version != v:
+        by_key = {(c.kind, c.code): CategoryRef(
+            c.id, c.kind, c.code, c.name, c.major_code, c.major_name, c.legacy_code, c.pinyin, c.public_reportable,
+            c.default_department_type, tuple(c.aliases or ()), tuple(c.keywords or ()))
+            for c in session.scalars(select(Category).where(Category.is_active.is_(True)))}
+        conds: dict[int, list[ConditionRef]] = {}
+        for c in session.scalars(select(CategoryCondition).where(CategoryCondition.is_active.is_(True))
+                                 .order_by(CategoryCondition.number)):
+            conds.setdefault(c.category_id, []).append(
+                ConditionRef(c.id, c.category_id, c.number, c.text, c.closure_text, c.default_urgency))
+        snap = _CatalogSnapshot(v, by_key, {k: tuple(v2) for k, v2 in conds.items()})
+        _catalog["snap"] = snap
+    _catalog["at"] = now
+    return snap
+
+
+def category_name(session: Session, kind: str, code: str) -> str | None:
+    ref = _snapshot(session).by_key.get((kind, code))
+    return ref.name if ref else None
+
+
+def get_category(session: Session, code: str, kind: str | None = None) -> CategoryRef:
     """A category by 5-digit code (2026) or 4-digit legacy code (2013). With no kind, a code shared by a
     component and its 异常 matter resolves to the matter (what a report is about)."""
     code = (code or "").strip()
@@ -70,28 +134,25 @@ def get_category(session: Session, code: str, kind: str | None = None) -> Catego
         code = mapped[1]
     if len(code) != 5 or not code.isdigit():
         raise Invalid(f"类别代码应为 5 位数字（GB/T 47678.5-2026），收到 {code!r}", code="bad_category_code")
-    stmt = select(Category).where(Category.code == code, Category.is_active.is_(True))
-    if kind:
-        stmt = stmt.where(Category.kind == kind)
-    rows = session.scalars(stmt).all()
-    if not rows:
-        raise NotFound(f"类别 {code} 不存在", code="unknown_category")
-    rows = sorted(rows, key=lambda c: c.kind != "matter")
-    return rows[0]
+    by_key = _snapshot(session).by_key
+    for k in ((kind,) if kind else ("matter", "component")):
+        ref = by_key.get((k, code))
+        if ref is not None:
+            return ref
+    raise NotFound(f"类别 {code} 不存在", code="unknown_category")
 
 
-def conditions_of(session: Session, category: Category) -> list[CategoryCondition]:
-    cat = category
-    if cat.kind == "component":
+def conditions_of(session: Session, category: CategoryRef | Category) -> list[ConditionRef]:
+    snap = _snapshot(session)
+    cat_id = category.id
+    if category.kind == "component":
         # a component's problems are registered under its 异常 matter's conditions
-        cat = session.scalar(select(Category).where(Category.kind == "matter", Category.code == cat.code)) or cat
-    return list(session.scalars(
-        select(CategoryCondition).where(CategoryCondition.category_id == cat.id,
-                                        CategoryCondition.is_active.is_(True)).order_by(CategoryCondition.number)
-    ))
+        matter = snap.by_key.get(("matter", category.code))
+        cat_id = matter.id if matter else cat_id
+    return list(snap.conditions.get(cat_id, ()))
 
 
-def get_condition(session: Session, category: Category, number: int | None) -> CategoryCondition | None:
+def get_condition(session: Session, category: CategoryRef | Category, number: int | None) -> ConditionRef | None:
     conds = conditions_of(session, category)
     if number is None:
         return conds[0] if conds else None
@@ -117,32 +178,34 @@ class Limit:
 # (stage, category_id) so a lookup scans a handful of rules, not the whole table.
 _RuleRow = tuple[int | None, str | None, int | None, float, str, int, bool]
 _rules_cache: dict[str, Any] = {"at": 0.0, "version": -1, "rules": {}, "routes": None}
-_rules_lock = threading.Lock()
 
 
 def _rules(session: Session) -> dict[tuple[str, int | None], list[_RuleRow]]:
     now = time.monotonic()
     if now - _rules_cache["at"] < 5.0:
         return _rules_cache["rules"]  # type: ignore[no-any-return]
-    with _rules_lock:
-        v = counters.peek(session, "catalog_version")
-        if v != _rules_cache["version"]:
-            grouped: dict[tuple[str, int | None], list[_RuleRow]] = {}
-            for r in session.execute(select(
-                    TimeLimit.stage, TimeLimit.category_id, TimeLimit.condition_id, TimeLimit.urgency,
-                    TimeLimit.region_class, TimeLimit.amount, TimeLimit.unit, TimeLimit.id, TimeLimit.verified,
-            ).where(TimeLimit.is_active.is_(True))):
-                grouped.setdefault((r[0], r[1]), []).append((r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
-            _rules_cache["rules"] = grouped
-            _rules_cache["routes"] = None
-            _rules_cache["version"] = v
-        _rules_cache["at"] = now
-        return _rules_cache["rules"]  # type: ignore[no-any-return]
+    # No Python lock around database reads (see geo.service._GeoState); concurrent rebuilds are harmless.
+    v = counters.peek(session, "catalog_version")
+    if v != _rules_cache["version"]:
+        grouped: dict[tuple[str, int | None], list[_RuleRow]] = {}
+        for r in session.execute(select(
+                TimeLimit.stage, TimeLimit.category_id, TimeLimit.condition_id, TimeLimit.urgency,
+                TimeLimit.region_class, TimeLimit.amount, TimeLimit.unit, TimeLimit.id, TimeLimit.verified,
+        ).where(TimeLimit.is_active.is_(True))):
+            grouped.setdefault((r[0], r[1]), []).append((r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
+        _rules_cache.update(rules=grouped, routes=None, version=v)
+    _rules_cache["at"] = now
+    return _rules_cache["rules"]  # type: ignore[no-any-return]
 
 
 def catalog_changed(session: Session) -> None:
     counters.bump(session, "catalog_version")
-    _rules_cache["at"] = 0.0
+    invalidate()
+
+
+def invalidate() -> None:
+    _rules_cache.update(at=0.0, version=-1)
+    _catalog.update(at=-1e9, snap=None)
 
 
 def resolve_limit(session: Session, stage: str, *, category_id: int | None = None,
@@ -204,7 +267,7 @@ def upsert_time_limit(session: Session, *, stage: str, amount: float, unit: str,
 # ---------------------------------------------------------------- routing
 
 
-def suggest_department(session: Session, *, category: Category, region_code: str | None,
+def suggest_department(session: Session, *, category: CategoryRef | Category, region_code: str | None,
                        condition_id: int | None = None) -> Department | None:
     """Routing table lookup: the most specific matching rule wins (condition, then category over major
     class over kind, then the longest region prefix, then priority)."""

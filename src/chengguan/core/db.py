@@ -7,6 +7,7 @@ Rules: services take the session as a keyword argument and only ``flush()``; the
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -76,12 +77,39 @@ def make_engine(settings: Settings | None = None, url: str | None = None, **kw: 
             cur.execute(f"PRAGMA busy_timeout={int(busy)}")
             cur.close()
 
+        # Writers queue on a fair in-process lock before asking SQLite for its write lock: SQLite's own
+        # busy handler sleeps and retries, which leaves the lock idle between holders and collapses
+        # throughput with many threads. Across processes SQLite's lock still serialises writers.
+        write_lock = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
             # Writers take the lock up front: a deferred transaction that later writes can fail with
-            # SQLITE_BUSY without waiting. Read-only work asks for DEFERRED (see read_engine()).
+            # SQLITE_BUSY without waiting. Read-only work asks for DEFERRED (see read_options()).
             mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE":
+                if not write_lock.acquire(timeout=busy / 1000):
+                    raise DatabaseBusy("SQLite write lock not obtained in time")
+                conn.info["cg_write_lock"] = True
+            try:
+                conn.exec_driver_sql(f"BEGIN {mode}")
+            except BaseException:
+                _release(conn)
+                raise
+
+        def _release(conn: Any) -> None:
+            if conn.info.pop("cg_write_lock", False):
+                write_lock.release()
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
+
+        @event.listens_for(engine.pool, "reset")
+        def _pool_reset(dbapi_conn: Any, rec: Any, *_: Any) -> None:
+            # A connection returned to the pool without commit/rollback (e.g. after an error in close):
+            # make sure the lock does not stay held.
+            if rec.info.pop("cg_write_lock", False):
+                write_lock.release()
 
         return engine
     if "poolclass" not in kw:
@@ -89,6 +117,10 @@ def make_engine(settings: Settings | None = None, url: str | None = None, **kw: 
         kw.setdefault("max_overflow", 20)
     kw.setdefault("pool_pre_ping", True)
     return create_engine(url, **kw)
+
+
+class DatabaseBusy(Exception):
+    """The database did not grant a write lock in time (SQLite under heavy write load)."""
 
 
 _engine: Engine | None = None

@@ -105,6 +105,20 @@ def install_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code
         return JSONResponse(error_body(code, message), exc.status_code, headers=getattr(exc, "headers", None))
 
+    from sqlalchemy.exc import OperationalError
+
+    from chengguan.core.db import DatabaseBusy
+
+    @app.exception_handler(DatabaseBusy)
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        text = str(exc).lower()
+        if isinstance(exc, DatabaseBusy) or "database is locked" in text or "lock" in text and "timeout" in text:
+            # Not the caller's fault and not a bug: the server is saturated. Retry shortly.
+            return JSONResponse(error_body("busy", "系统繁忙，请稍后重试"), 503, headers={"Retry-After": "2"})
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "服务器内部错误（已记录）"), 500)
+
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

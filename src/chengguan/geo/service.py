@@ -6,7 +6,6 @@ counter in ``sequences`` tells every process when an import changed them.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,20 +38,23 @@ SNAP_METERS = cfg.define(
 VERSION_CHECK_SECONDS = 10.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _GeoState:
-    version: int = -1
-    checked_at: float = 0.0
-    index: GridIndex | None = None
-    grid_meta: dict[str, tuple[str, str, str, int]] = field(default_factory=dict)  # code → community, street, district, class
-    names: dict[str, str] = field(default_factory=dict)  # division code → name
-    bbox: tuple[float, float, float, float] | None = None
-    center: tuple[float, float] | None = None
-    geocoder: addr.Geocoder | None = None
+    """An immutable snapshot of the grid layer, published by plain assignment. Caches never hold a Python
+    lock while reading the database: a request holding the SQLite write lock could otherwise deadlock
+    with one holding the cache lock."""
+
+    version: int
+    index: GridIndex
+    grid_meta: dict[str, tuple[str, str, str, int]]  # code → community, street, district, class
+    names: dict[str, str]  # division code → name
+    bbox: tuple[float, float, float, float] | None
+    center: list[tuple[float, float]] = field(default_factory=list)  # computed lazily, once
 
 
-_state = _GeoState()
-_lock = threading.RLock()
+_state: _GeoState | None = None
+_checked_at = 0.0
+_geocoders: dict[int, addr.Geocoder] = {}
 
 
 def _version(session: Session) -> int:
@@ -65,35 +67,35 @@ def bump_version(session: Session) -> None:
 
 
 def invalidate() -> None:
-    with _lock:
-        _state.version = -1
-        _state.index = None
-        _state.geocoder = None
+    global _state, _checked_at
+    _state = None
+    _checked_at = 0.0
+    _geocoders.clear()
 
 
 def _ensure(session: Session) -> _GeoState:
+    global _state, _checked_at
+    st = _state
     now = time.monotonic()
-    if _state.index is not None and now - _state.checked_at < VERSION_CHECK_SECONDS:
-        return _state
-    with _lock:
-        v = _version(session)
-        _state.checked_at = now
-        if _state.index is not None and v == _state.version:
-            return _state
-        rows = session.execute(
-            select(UnitGrid.code, UnitGrid.geom, UnitGrid.community_code, UnitGrid.street_code,
-                   UnitGrid.district_code, UnitGrid.region_class).where(UnitGrid.valid_to.is_(None))
-        ).all()
-        codes = [r[0] for r in rows]
-        polys = [r[1] for r in rows]
-        _state.index = GridIndex.build(codes, polys)
-        _state.grid_meta = {r[0]: (r[2], r[3], r[4], r[5]) for r in rows}
-        _state.names = dict(session.execute(select(Division.code, Division.name)).all())
-        _state.bbox = _bounds(polys) if polys else None
-        _state.center = None
-        _state.geocoder = None
-        _state.version = v
-        return _state
+    if st is not None and now - _checked_at < VERSION_CHECK_SECONDS:
+        return st
+    v = _version(session)
+    _checked_at = now
+    if st is not None and v == st.version:
+        return st
+    rows = session.execute(
+        select(UnitGrid.code, UnitGrid.geom, UnitGrid.community_code, UnitGrid.street_code,
+               UnitGrid.district_code, UnitGrid.region_class).where(UnitGrid.valid_to.is_(None))
+    ).all()
+    polys = [r[1] for r in rows]
+    built = _GeoState(
+        version=v, index=GridIndex.build([r[0] for r in rows], polys),
+        grid_meta={r[0]: (r[2], r[3], r[4], r[5]) for r in rows},
+        names=dict(session.execute(select(Division.code, Division.name)).all()),
+        bbox=_bounds(polys) if polys else None,
+    )
+    _state = built
+    return built
 
 
 def _bounds(polys: list[BaseGeometry]) -> tuple[float, float, float, float]:
@@ -109,8 +111,9 @@ def geodesic_area_m2(geom: BaseGeometry) -> float:
 
 
 def warm_up(session: Session) -> None:
-    """Build the grid index at start-up so the first request is fast (the geocoder builds lazily)."""
+    """Build the grid index and the gazetteer at start-up so the first request is fast."""
     _ensure(session)
+    _geocoder(session)
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,6 @@ def locate(session: Session, lon: float, lat: float, crs: str = "wgs84") -> Loca
         raise Invalid("经纬度超出范围（经度 −180…180，纬度 −90…90）")
     lon, lat = to_wgs84(lon, lat, crs)
     st = _ensure(session)
-    assert st.index is not None
     code = st.index.locate(lon, lat)
     if code is None:
         snap = float(cfg.value(session, SNAP_METERS.key))
@@ -152,9 +154,7 @@ def locate(session: Session, lon: float, lat: float, crs: str = "wgs84") -> Loca
 
 
 def locate_many(session: Session, lons: Any, lats: Any) -> Any:
-    st = _ensure(session)
-    assert st.index is not None
-    return st.index.locate_many(lons, lats)
+    return _ensure(session).index.locate_many(lons, lats)
 
 
 def grid_meta(session: Session, grid_code: str) -> tuple[str, str, str, int] | None:
@@ -169,12 +169,12 @@ def city_info(session: Session) -> dict[str, Any]:
     st = _ensure(session)
     if st.bbox is None:
         raise NotFound("尚未导入单元网格，城市范围未知（请先运行 chengguan demo load 或 import grids）")
-    if st.center is None:
-        st.center = _center_in_grid(session, st)
+    if not st.center:
+        st.center.append(_center_in_grid(session, st))
+    lon, lat = st.center[0]
     name = cfg.value(session, CITY_NAME.key)
     district = cfg.value(session, CITY_DISTRICT.key) or next(iter(st.grid_meta.values()))[2]
-    return {"name": name, "district_code": district, "center": {"lon": st.center[0], "lat": st.center[1]},
-            "bbox": list(st.bbox)}
+    return {"name": name, "district_code": district, "center": {"lon": lon, "lat": lat}, "bbox": list(st.bbox)}
 
 
 CITY_CENTER = cfg.define("city.center", [], "地图默认中心 [经度, 纬度]（WGS-84）。为空时取城区单元网格的中心。", "城市")
@@ -182,7 +182,7 @@ CITY_CENTER = cfg.define("city.center", [], "地图默认中心 [经度, 纬度]
 
 def _center_in_grid(session: Session, st: _GeoState) -> tuple[float, float]:
     configured = cfg.value(session, CITY_CENTER.key)
-    if configured and len(configured) == 2 and st.index and st.index.locate(*configured):
+    if configured and len(configured) == 2 and st.index.locate(*configured):
         return float(configured[0]), float(configured[1])
     # The point of the densest (一类) grid closest to the bbox centre, guaranteed inside a grid.
     assert st.bbox is not None
@@ -201,12 +201,13 @@ def _center_in_grid(session: Session, st: _GeoState) -> tuple[float, float]:
 
 def _geocoder(session: Session) -> addr.Geocoder:
     st = _ensure(session)
-    if st.geocoder is None:
-        with _lock:
-            if st.geocoder is None:
-                rows = session.scalars(select(Place).where(Place.valid_to.is_(None))).all()
-                st.geocoder = addr.Geocoder([_to_place(p) for p in rows])
-    return st.geocoder
+    g = _geocoders.get(st.version)
+    if g is None:
+        rows = session.scalars(select(Place).where(Place.valid_to.is_(None))).all()
+        g = addr.Geocoder([_to_place(p) for p in rows])
+        _geocoders.clear()
+        _geocoders[st.version] = g
+    return g
 
 
 def _to_place(p: Place) -> addr.Place:

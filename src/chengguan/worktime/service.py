@@ -3,7 +3,6 @@ emergency windows (system settings) → one cached :class:`WorkCalendar` per pro
 
 from __future__ import annotations
 
-import threading
 import time as _time
 from datetime import date, datetime, time
 from typing import Any
@@ -27,7 +26,6 @@ EMERGENCY_WINDOWS = cfg.define(
 )
 
 _cache: dict[str, Any] = {"at": 0.0, "version": None, "cal": None}
-_lock = threading.Lock()
 CHECK_SECONDS = 5.0
 
 
@@ -59,14 +57,13 @@ def get_calendar(session: Session) -> WorkCalendar:
     cal = _cache["cal"]
     if cal is not None and now - _cache["at"] < CHECK_SECONDS:
         return cal  # type: ignore[no-any-return]
-    with _lock:
-        v = (counters.peek(session, "calendar_version"), repr(cfg.value(session, WORK_WINDOWS.key)),
-             repr(cfg.value(session, EMERGENCY_WINDOWS.key)))
-        if _cache["cal"] is None or v != _cache["version"]:
-            _cache["cal"] = WorkCalendar(load_data(session))
-            _cache["version"] = v
-        _cache["at"] = now
-        return _cache["cal"]  # type: ignore[no-any-return]
+    # No Python lock around database reads (a lock-order deadlock with the SQLite write lock otherwise).
+    v = (counters.peek(session, "calendar_version"), repr(cfg.value(session, WORK_WINDOWS.key)),
+         repr(cfg.value(session, EMERGENCY_WINDOWS.key)))
+    if _cache["cal"] is None or v != _cache["version"]:
+        _cache.update(cal=WorkCalendar(load_data(session)), version=v)
+    _cache["at"] = now
+    return _cache["cal"]  # type: ignore[no-any-return]
 
 
 def changed(session: Session) -> None:
