@@ -16,9 +16,8 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-
 from common import OUT, cli, env_for, machine, pg_url, recreate_pg, server, wrk
+from sqlalchemy import create_engine, text
 
 LUA = """
 local points = {%s}

@@ -105,7 +105,7 @@ def make_engine(settings: Settings | None = None, url: str | None = None, **kw: 
         event.listen(engine, "rollback", _release)
 
         @event.listens_for(engine.pool, "reset")
-        def _pool_reset(dbapi_conn: Any, rec: Any, *_: Any) -> None:
+        def _pool_reset(dbapi_conn: Any, rec: Any, reset_state: Any) -> None:
             # A connection returned to the pool without commit/rollback (e.g. after an error in close):
             # make sure the lock does not stay held.
             if rec.info.pop("cg_write_lock", False):
