@@ -23,10 +23,15 @@ def include_all(app: FastAPI) -> None:
     from chengguan.geo import api as geo_api
     from chengguan.org import api as org_api
     from chengguan.system import api as system_api
+    from chengguan.web import pages as web_pages
+    from chengguan.web import shell as web_shell
     from chengguan.worktime import api as worktime_api
+
+    web_shell.install(app)  # static files, HTML error pages, page headers (before the page routers)
 
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router,
+        web_pages.router,
     ):
         app.include_router(r)

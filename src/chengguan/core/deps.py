@@ -59,7 +59,10 @@ def get_db(request: Request) -> Iterator[Session]:
     yield from unit_of_work(session, request)
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": commit (and turn commit-time conflicts into 409s) before the response is sent —
+# the default for yield dependencies ends them after sending, so a client could act on a 200 whose
+# transaction then failed, or read before the commit landed.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _principal_from_request(request: Request, session: Session) -> Principal | None:

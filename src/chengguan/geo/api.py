@@ -86,6 +86,17 @@ def divisions_geojson(
     return service.divisions_geojson(session, level, simplify=0.00005)
 
 
+@router.get("/roads", operation_id="roads_geojson")
+def roads_geojson(
+    session: DbSession,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
+) -> dict[str, Any]:
+    """Road centre lines as GeoJSON (name, class), optionally only those crossing a viewport. Public: the
+    base map draws them when no tile server is configured or reachable."""
+    return service.roads_geojson(session, _bbox(bbox), limit=limit)
+
+
 @router.post("/admin/grids/import", operation_id="grids_import", dependencies=[require_roles(Role.ADMIN)])
 def grids_import(
     session: DbSession,

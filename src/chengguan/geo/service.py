@@ -393,5 +393,22 @@ def divisions_geojson(session: Session, level: str, simplify: float | None = Non
     return {"type": "FeatureCollection", "features": feats}
 
 
+def roads_geojson(session: Session, bbox: tuple[float, float, float, float] | None = None,
+                  limit: int = 2000) -> dict[str, Any]:
+    """Road centre lines (gazetteer places of kind ``road`` with a geometry) as GeoJSON, optionally only
+    those crossing a viewport — the base map's roads when no tile server is reachable."""
+    box = shapely.box(*bbox) if bbox else None
+    feats = []
+    for p in session.scalars(select(Place).where(Place.kind == "road", Place.geom.is_not(None),
+                                                 Place.valid_to.is_(None)).order_by(Place.id)):
+        if box is not None and not box.intersects(p.geom):
+            continue
+        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(p.geom),
+                      "properties": {"id": p.id, "name": p.name, "class": p.category}})
+        if len(feats) >= limit:
+            break
+    return {"type": "FeatureCollection", "features": feats}
+
+
 def delete_gazetteer(session: Session) -> None:
     session.execute(delete(Place))
