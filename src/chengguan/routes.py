@@ -13,6 +13,7 @@ def load_all() -> None:
     from chengguan.catalog import service as _c  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
+    from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -22,6 +23,8 @@ def include_all(app: FastAPI) -> None:
     from chengguan.catalog import api as catalog_api
     from chengguan.geo import api as geo_api
     from chengguan.org import api as org_api
+    from chengguan.positions import api as positions_api
+    from chengguan.public import api as public_api
     from chengguan.system import api as system_api
     from chengguan.web import pages as web_pages
     from chengguan.web import shell as web_shell
@@ -31,7 +34,7 @@ def include_all(app: FastAPI) -> None:
 
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
-        org_api.router, worktime_api.router, system_api.router, cases_api.router,
-        web_pages.router,
+        org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
+        positions_api.router, public_api.router, web_pages.router,
     ):
         app.include_router(r)

@@ -393,6 +393,23 @@ def divisions_geojson(session: Session, level: str, simplify: float | None = Non
     return {"type": "FeatureCollection", "features": feats}
 
 
+def update_grid(session: Session, code: str, *, name: str | None = None, region_class: int | None = None) -> UnitGrid:
+    """Edit a unit grid's attributes (the geometry changes only through an import, which checks coverage).
+    The region class feeds time limits and evaluation, so every process reloads its grid index."""
+    grid = session.scalar(select(UnitGrid).where(UnitGrid.code == code, UnitGrid.valid_to.is_(None)))
+    if grid is None:
+        raise NotFound(f"单元网格 {code} 不存在", code="unknown_grid")
+    if region_class is not None:
+        if region_class not in (1, 2):
+            raise Invalid("区域类别只能是 1（一类区域）或 2（二类区域）")
+        grid.region_class = region_class
+    if name is not None:
+        grid.name = name.strip() or None
+    session.flush()
+    bump_version(session)
+    return grid
+
+
 def roads_geojson(session: Session, bbox: tuple[float, float, float, float] | None = None,
                   limit: int = 2000) -> dict[str, Any]:
     """Road centre lines (gazetteer places of kind ``road`` with a geometry) as GeoJSON, optionally only
