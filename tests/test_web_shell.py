@@ -191,3 +191,32 @@ def test_roads_layer_filters_by_viewport(client):
     far = client.get("/api/v1/roads", params={"bbox": "100,10,100.1,10.1"}).json()["features"]
     assert far == []
     assert client.get("/api/v1/roads", params={"bbox": "1,2,3"}).status_code == 422
+
+
+def test_the_403_page_does_not_reopen_the_requests_closed_session(engine):
+    """Regression: rendering the 403 page through the request's session (already closed by the unit of
+    work) began a new transaction that nothing ended — on SQLite a write lock held until garbage
+    collection, so every other write in the process failed as "database is locked"."""
+    from chengguan.core import db
+    from chengguan.core.deps import optional_principal
+
+    app = FastAPI()
+    install_handlers(app)
+    shell.install(app)
+    sessions: list[Session] = []
+
+    @app.get("/only-admins")
+    def only_admins(request: Request, session: DbSession,  # type: ignore[no-untyped-def]
+                    user: Annotated[Principal, shell.page_user(Role.ADMIN)]):
+        return shell.render(request, "error.html", user=user, title="x", code=200, message="ok")
+
+    def real_session(request: Request) -> Iterator[Session]:
+        s = db.session_factory()()
+        sessions.append(s)  # kept alive on purpose: garbage collection must not be what saves us
+        yield from unit_of_work(s, request)
+
+    app.dependency_overrides[get_db] = real_session
+    app.dependency_overrides[optional_principal] = lambda: _principal("d", Role.DISPATCHER)
+    r = TestClient(app).get("/only-admins")
+    assert r.status_code == 403 and "系统管理员" in r.text
+    assert sessions and not sessions[0].in_transaction()

@@ -284,7 +284,7 @@ def _server_log_clean(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def login_ui(page: Any, username: str, password: str = "demo") -> None:
     """Sign in through the login form, as a person would."""
-    page.goto("/login")
+    page.goto("/login?switch=1")  # also when the context is signed in already
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#login-form button[type=submit]")

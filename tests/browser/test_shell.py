@@ -107,3 +107,4 @@ def test_phone_menu_opens(open_page):
     assert not page.locator("#cg-nav").is_visible()
     page.click("[data-nav-toggle]")
     assert page.locator("#cg-nav").is_visible()
+

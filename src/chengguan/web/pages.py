@@ -49,6 +49,12 @@ def login_page(request: Request, session: DbSession, user: OptionalUser, next: s
                         page={"next": target})
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    # Browsers ask for /favicon.ico on pages without an icon link (JSON errors, PDFs).
+    return RedirectResponse(shell.asset("img/favicon.svg"), status_code=301)
+
+
 @router.get(nav.HOME)
 def home_page(request: Request, user: Annotated[Principal, shell.page_user()]) -> Response:
     """Every console the user may open, and the city map."""

@@ -33,12 +33,13 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+from sqlalchemy.orm import Session
 from starlette.staticfiles import StaticFiles
 
 from chengguan import __version__
 from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import ROLE_LABELS, Role
-from chengguan.core import clock
+from chengguan.core import clock, db
 from chengguan.core.config import get_settings
 from chengguan.core.deps import optional_principal
 from chengguan.web import nav
@@ -186,8 +187,7 @@ def user_json(p: Principal) -> dict[str, Any]:
                         else g.role} for g in p.grants]}
 
 
-def _city(request: Request) -> dict[str, Any] | None:
-    session = getattr(request.state, "db", None)
+def _city(session: Session | None) -> dict[str, Any] | None:
     if session is None:
         return None
     from chengguan.core.errors import NotFound
@@ -199,24 +199,28 @@ def _city(request: Request) -> dict[str, Any] | None:
         return None  # no grids imported yet: pages still work, maps show nothing
 
 
-def page_config(request: Request, user: Principal | None) -> dict[str, Any]:
+def page_config(request: Request, user: Principal | None, session: Session | None = None) -> dict[str, Any]:
     """What every page's scripts read from ``<script id="cg-config">`` (see static/js/cg/config.js)."""
     s = get_settings()
     return {
         "version": __version__,
         "user": user_json(user) if user else None,
         "landing": nav.landing_for(user) if user else "/login",
-        "city": _city(request),
+        "city": _city(session if session is not None else getattr(request.state, "db", None)),
         "map": {"tile_url": s.tile_url, "tile_crs": s.tile_crs, "tile_attribution": s.tile_attribution},
         "now": clock.now().isoformat(),
     }
 
 
 def render(request: Request, template: str, *, user: Principal | None, title: str, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
+           session: Session | None = None, **context: Any) -> HTMLResponse:
     """Render a page inside the shared layout (``base.html``): menu for the user's roles, CSRF token,
-    city and map configuration. ``context["page"]`` is passed to the page's script as JSON."""
-    config = page_config(request, user)
+    city and map configuration. ``context["page"]`` is passed to the page's script as JSON.
+
+    Call it from the page route (the request's session is still open then). Outside a route — an
+    exception handler, after the unit of work ended — pass ``session`` (a read-only ``session_scope``):
+    touching the closed request session would open a new, never-ended write transaction."""
+    config = page_config(request, user, session)
     if "page" in context:
         config["page"] = context["page"]
     city = config["city"]
@@ -264,8 +268,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PageForbidden)
     async def _forbidden(request: Request, exc: PageForbidden) -> Response:
         labels = "、".join(ROLE_LABELS.get(Role(r), r) for r in exc.roles if r in Role._value2member_map_)
-        return render(request, "error.html", user=exc.user, title="无权访问", status_code=403,
-                      code=403, message=f"此页面需要以下角色之一：{labels}。")
+        with db.session_scope(read_only=True) as session:
+            return render(request, "error.html", user=exc.user, title="无权访问", status_code=403,
+                          session=session, code=403, message=f"此页面需要以下角色之一：{labels}。")
 
     @app.middleware("http")
     async def _page_headers(request: Request, call_next):
