@@ -13,6 +13,7 @@ def load_all() -> None:
     from chengguan.catalog import service as _c  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
+    from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -23,12 +24,18 @@ def include_all(app: FastAPI) -> None:
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
+    from chengguan.positions import api as positions_api
+    from chengguan.public import api as public_api
     from chengguan.system import api as system_api
+    from chengguan.web import pages as web_pages
+    from chengguan.web import shell as web_shell
     from chengguan.worktime import api as worktime_api
+
+    web_shell.install(app)  # static files, HTML error pages, page headers (before the page routers)
 
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
-        org_api.router, worktime_api.router, system_api.router, cases_api.router,
-        notify_api.router,
+        org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
+        notify_api.router, positions_api.router, public_api.router, web_pages.router,
     ):
         app.include_router(r)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from chengguan.accounts.roles import Role
-from chengguan.cases import actions, service, views, workflow
+from chengguan.cases import actions, service, stats, views, workflow
 from chengguan.cases.schemas import ActionIn, CaseOut, CasePage, FileOut, ReportIn, TaskOut
 from chengguan.core import idempotency
 from chengguan.core.config import get_settings
@@ -140,6 +140,19 @@ def cases_get(session: DbSession, user: CurrentUser, case_id: int) -> Any:
     return views.detail(session, case, user)
 
 
+@router.get("/cases/{case_id}/suggested-department", operation_id="cases_suggested_department")
+def cases_suggested_department(session: DbSession, user: CurrentUser, case_id: int) -> dict[str, Any]:
+    """The department the routing table picks for this case (category × place × 立案条件), for the
+    dispatcher's default choice. ``department_id`` is null when no rule matches."""
+    from chengguan.catalog import service as catalog
+
+    case = service.get_visible(session, user, case_id)
+    cat = catalog.get_category(session, case.category_code, case.kind)
+    dept = catalog.suggest_department(session, category=cat, region_code=case.grid_code,
+                                      condition_id=case.condition_id)
+    return {"department_id": dept.id if dept else None, "department_name": dept.name if dept else None}
+
+
 @router.get("/cases/{case_id}/duplicates", operation_id="cases_duplicates")
 def cases_duplicates(session: DbSession, user: CurrentUser, case_id: int) -> dict[str, Any]:
     """Likely duplicates: same or related category, nearby, within the configured time window."""
@@ -206,3 +219,71 @@ def files_thumb(session: DbSession, user: OptionalUser, file_id: int) -> Respons
 
 
 _ = Role
+
+
+# ---------------------------------------------------------------- dashboards (command map, big screen, leaders)
+
+dashboard = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+
+
+@dashboard.get("/overview", operation_id="dashboard_overview")
+def dashboard_overview(session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    """Today's and this month's reported / registered / closed cases and on-time feedbacks, what is open
+    and overdue now, 督办 cases, open cases by status — of what the caller may see."""
+    return stats.overview(session, user)
+
+
+@dashboard.get("/trend", operation_id="dashboard_trend")
+def dashboard_trend(session: DbSession, user: CurrentUser, since: datetime | None = None,
+                    until: datetime | None = None) -> dict[str, Any]:
+    """Reported and closed cases per day (Asia/Shanghai days); default the last 30 days."""
+    return stats.trend(session, user, stats.period(since, until))
+
+
+@dashboard.get("/categories", operation_id="dashboard_categories")
+def dashboard_categories(session: DbSession, user: CurrentUser, since: datetime | None = None,
+                         until: datetime | None = None,
+                         limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, Any]:
+    """The most reported categories of the period, and the split by channel."""
+    per = stats.period(since, until)
+    return {"items": stats.top_categories(session, user, per, limit),
+            "channels": stats.by_channel(session, user, per)}
+
+
+@dashboard.get("/hot-grids", operation_id="dashboard_hot_grids")
+def dashboard_hot_grids(session: DbSession, user: CurrentUser, since: datetime | None = None,
+                        until: datetime | None = None, open_only: bool = False,
+                        limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+    """Unit grids ranked by cases reported in the period, with their centres (for a heat map)."""
+    return {"items": stats.hot_grids(session, user, stats.period(since, until), limit, open_only)}
+
+
+@dashboard.get("/grid-counts", operation_id="dashboard_grid_counts")
+def dashboard_grid_counts(
+    session: DbSession, user: CurrentUser,
+    bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
+    status: Annotated[list[str] | None, Query()] = None,
+    overdue: bool | None = None,
+) -> dict[str, int]:
+    """Cases per unit grid in a viewport (open ones unless ``status`` is given): grid code → count."""
+    statuses = [x for s in status or [] for x in s.split(",") if x]
+    bad = [s for s in statuses if s not in workflow.STATUS_LABELS]
+    if bad:
+        raise Invalid(f"未知状态：{', '.join(bad)}")
+    box = _bbox(bbox)
+    assert box is not None
+    return stats.grid_counts(session, user, box, statuses or None, overdue)
+
+
+@dashboard.get("/departments", operation_id="dashboard_departments")
+def dashboard_departments(session: DbSession, user: CurrentUser, since: datetime | None = None,
+                          until: datetime | None = None) -> dict[str, Any]:
+    """Per disposal department in the period: dispatched, fed back, on time, rework, overdue now."""
+    return {"items": stats.departments(session, user, stats.period(since, until))}
+
+
+@dashboard.get("/events", operation_id="dashboard_events")
+def dashboard_events(session: DbSession, user: CurrentUser,
+                     limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+    """The newest workflow events (big-screen ticker)."""
+    return {"items": stats.recent_events(session, user, limit)}

@@ -23,7 +23,9 @@ def load_all() -> list[Callable[..., Any]]:
 
 # Domains whose demo data needs the simulated case history add themselves here instead
 # (called after the history, in a new transaction).
-AFTER_HISTORY: list[str] = []
+AFTER_HISTORY: list[str] = [
+    "chengguan.web.demo:live_desk",  # consoles: a working day in progress, collectors' positions
+]
 
 
 def load_after_history() -> list[Callable[..., Any]]:

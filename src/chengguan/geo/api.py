@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
 
 from chengguan.accounts.roles import Role
 from chengguan.core.deps import CurrentUser, DbSession, require_roles
@@ -86,6 +87,17 @@ def divisions_geojson(
     return service.divisions_geojson(session, level, simplify=0.00005)
 
 
+@router.get("/roads", operation_id="roads_geojson")
+def roads_geojson(
+    session: DbSession,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
+) -> dict[str, Any]:
+    """Road centre lines as GeoJSON (name, class), optionally only those crossing a viewport. Public: the
+    base map draws them when no tile server is configured or reachable."""
+    return service.roads_geojson(session, _bbox(bbox), limit=limit)
+
+
 @router.post("/admin/grids/import", operation_id="grids_import", dependencies=[require_roles(Role.ADMIN)])
 def grids_import(
     session: DbSession,
@@ -95,6 +107,18 @@ def grids_import(
     """Import unit grids (all-or-nothing; the error lists every offending grid)."""
     report = service.import_grids(session, body, replace=replace)
     return {"created": report.created, "updated": report.updated}
+
+
+class GridPatch(BaseModel):
+    name: str | None = Field(None, max_length=64)
+    region_class: int | None = Field(None, ge=1, le=2, description="1 一类区域 / 2 二类区域")
+
+
+@router.patch("/admin/grids/{code}", operation_id="grids_update", dependencies=[require_roles(Role.ADMIN)])
+def grids_update(session: DbSession, code: str, body: GridPatch) -> dict[str, Any]:
+    """Edit a unit grid's name or region class (一类/二类). Geometry changes go through the import."""
+    g = service.update_grid(session, code, name=body.name, region_class=body.region_class)
+    return {"code": g.code, "name": g.name, "region_class": g.region_class}
 
 
 def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:

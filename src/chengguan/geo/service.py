@@ -397,5 +397,39 @@ def divisions_geojson(session: Session, level: str, simplify: float | None = Non
     return {"type": "FeatureCollection", "features": feats}
 
 
+def update_grid(session: Session, code: str, *, name: str | None = None, region_class: int | None = None) -> UnitGrid:
+    """Edit a unit grid's attributes (the geometry changes only through an import, which checks coverage).
+    The region class feeds time limits and evaluation, so every process reloads its grid index."""
+    grid = session.scalar(select(UnitGrid).where(UnitGrid.code == code, UnitGrid.valid_to.is_(None)))
+    if grid is None:
+        raise NotFound(f"单元网格 {code} 不存在", code="unknown_grid")
+    if region_class is not None:
+        if region_class not in (1, 2):
+            raise Invalid("区域类别只能是 1（一类区域）或 2（二类区域）")
+        grid.region_class = region_class
+    if name is not None:
+        grid.name = name.strip() or None
+    session.flush()
+    bump_version(session)
+    return grid
+
+
+def roads_geojson(session: Session, bbox: tuple[float, float, float, float] | None = None,
+                  limit: int = 2000) -> dict[str, Any]:
+    """Road centre lines (gazetteer places of kind ``road`` with a geometry) as GeoJSON, optionally only
+    those crossing a viewport — the base map's roads when no tile server is reachable."""
+    box = shapely.box(*bbox) if bbox else None
+    feats = []
+    for p in session.scalars(select(Place).where(Place.kind == "road", Place.geom.is_not(None),
+                                                 Place.valid_to.is_(None)).order_by(Place.id)):
+        if box is not None and not box.intersects(p.geom):
+            continue
+        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(p.geom),
+                      "properties": {"id": p.id, "name": p.name, "class": p.category}})
+        if len(feats) >= limit:
+            break
+    return {"type": "FeatureCollection", "features": feats}
+
+
 def delete_gazetteer(session: Session) -> None:
     session.execute(delete(Place))
