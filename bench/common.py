@@ -87,8 +87,18 @@ def server(app: str, env: dict[str, str], workers: int = 2) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
+# Appended to every wrk script: wrk's own summary has no 95th percentile.
+DONE_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("P95_US=%d\\n", latency:percentile(95)))
+end
+"""
+
+
 def wrk(url: str, script: Path, *, connections: int = 64, threads: int = 2, seconds: int = 20) -> dict[str, float]:
     """Run wrk with --latency; returns requests/s, latency percentiles (ms) and error counts."""
+    if "done = function" not in script.read_text(encoding="utf-8"):
+        script.write_text(script.read_text(encoding="utf-8") + DONE_LUA, encoding="utf-8")
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                           "-s", str(script), url], capture_output=True, text=True, check=True).stdout
     if os.environ.get("BENCH_VERBOSE"):
@@ -101,6 +111,9 @@ def wrk(url: str, script: Path, *, connections: int = 64, threads: int = 2, seco
         if m:
             v, unit = float(m.group(1)), m.group(2)
             res[f"p{pct}_ms"] = v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    m = re.search(r"P95_US=([\d.]+)", out)
+    if m:
+        res["p95_ms"] = float(m.group(1)) / 1000
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     res["non_2xx"] = float(m.group(1)) if m else 0.0
     m = re.search(r"(\d+) requests in", out)

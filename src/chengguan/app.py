@@ -7,11 +7,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import chengguan.core.registry  # noqa: F401  (all mappers configured before the first request)
 from chengguan import __version__
@@ -69,14 +69,7 @@ def create_app() -> FastAPI:
             return JSONResponse(error_body("db_unavailable", "数据库不可用"), 503)
         return JSONResponse({"status": "ok"})
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     if settings.is_sqlite:
         app.add_middleware(SQLiteWriteGate)
 
@@ -84,6 +77,30 @@ def create_app() -> FastAPI:
 
     include_all(app)
     return app
+
+
+class SecurityHeaders:
+    """Pure ASGI (the decorator-style middleware costs a task switch and a copy per request)."""
+
+    HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+               (b"x-frame-options", b"SAMEORIGIN")]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in self.HEADERS if k not in present]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class SQLiteWriteGate:

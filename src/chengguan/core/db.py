@@ -136,9 +136,10 @@ def get_engine() -> Engine:
 
 def set_engine(engine: Engine | None) -> None:
     """Replace the process engine (tests, CLI with an explicit URL)."""
-    global _engine, _factory
+    global _engine, _factory, _read_factory
     _engine = engine
     _factory = None
+    _read_factory = None
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -150,6 +151,18 @@ def session_factory() -> sessionmaker[Session]:
 
 def read_options() -> dict[str, str]:
     return {"sqlite_begin": "DEFERRED"}
+
+
+_read_factory: sessionmaker[Session] | None = None
+
+
+def read_session_factory() -> sessionmaker[Session]:
+    """Sessions for read-only requests: bound to the engine with DEFERRED begin, and lazy — no
+    connection is taken until the first query (many GETs are answered from in-memory indexes)."""
+    global _read_factory
+    if _read_factory is None or _read_factory.kw.get("bind") is None:
+        _read_factory = sessionmaker(bind=get_engine().execution_options(**read_options()), expire_on_commit=False)
+    return _read_factory
 
 
 @contextmanager

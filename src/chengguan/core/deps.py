@@ -57,10 +57,8 @@ def unit_of_work(session: Session, request: Request, *, close: bool = True) -> I
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; reads use a deferred (non-locking) transaction on SQLite."""
-    session = db.session_factory()()
-    if request.method in SAFE_METHODS:
-        session.connection(execution_options=db.read_options())
-    yield from unit_of_work(session, request)
+    factory = db.read_session_factory() if request.method in SAFE_METHODS else db.session_factory()
+    yield from unit_of_work(factory(), request)
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit is reported to the
