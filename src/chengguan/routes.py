@@ -14,14 +14,15 @@ def load_all() -> None:
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
-    from chengguan.worktime import service as _w  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
+    from chengguan.worktime import service as _w  # noqa: F401
 
 
 def include_all(app: FastAPI) -> None:
     from chengguan.accounts import api as accounts_api
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
+    from chengguan.enforcement import api as enforcement_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
@@ -38,5 +39,6 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
+        enforcement_api.router, enforcement_api.public,
     ):
         app.include_router(r)

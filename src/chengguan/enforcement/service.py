@@ -34,7 +34,6 @@ from chengguan.enforcement.models import (
     EnforcementTransfer,
 )
 from chengguan.enforcement.workflow import Actor
-from chengguan.outbox import service as outbox
 from chengguan.system import counters
 from chengguan.system.models import StoredFile
 
@@ -165,6 +164,20 @@ class LeadInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def place_code(session: Session, street_code: str | None, lon: float | None, lat: float | None) -> str | None:
+    """The division the case belongs to (for permissions): the given street, the street at the point, or the
+    district."""
+    if street_code:
+        return street_code
+    from chengguan.geo import service as geo
+
+    if lon is not None and lat is not None:
+        loc = geo.locate(session, lon, lat)
+        if loc is not None:
+            return str(loc.street_code)
+    return str(geo.city_info(session).get("district_code") or "") or None
+
+
 def _case_no(session: Session, at: datetime) -> str:
     year = clock.local(at).year
     n = counters.next_value(session, "enf_case", str(year))
@@ -174,6 +187,7 @@ def _case_no(session: Session, at: datetime) -> str:
 def create_lead(session: Session, p: Principal, data: LeadInput, at: datetime | None = None) -> EnforcementCase:
     """案件来源登记: patrol, complaint, transfer from another agency, designated jurisdiction (指定管辖)."""
     at = _now(at)
+    data.street_code = place_code(session, data.street_code, data.lon, data.lat)
     p.require((Role.OFFICER, Role.AUXILIARY, Role.LEADER, Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN),
               data.street_code, "登记执法线索")
     if data.source not in SOURCE_LABELS or data.source == "summary":
@@ -1240,7 +1254,7 @@ def _send_transfer(session: Session, p: Principal, ec: EnforcementCase, t: Enfor
                  data={"transfer_id": t.id, "document_id": doc.id, "doc_no": doc.doc_no})
 
 
-def transfer_step(session: Session, p: Principal, case_id: int, transfer_id: int, *, step: str,
+def transfer_step(session: Session, p: Principal, case_id: int, transfer_id: int, *, step: str,  # noqa: C901
                   receipt_by: str | None = None, reply: str | None = None, note: str | None = None,
                   at: datetime | None = None) -> EnforcementTransfer:
     """两法衔接 steps: approve (head, ≤ 3 days) → send (≤ 24 h) → receipt → reply (police, 3 days) →
@@ -1349,10 +1363,11 @@ class SummaryInput:
     photo_file_ids: list[int] = field(default_factory=list)
 
 
-def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetime | None = None) -> EnforcementCase:
+def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetime | None = None) -> EnforcementCase:  # noqa: C901
     """当场处罚 (APL 51–53, 68–71): only a warning or a fine ≤ ¥200 (citizen) / ≤ ¥3,000 (organisation); the
     numbered decision is handed over on the spot; cash only ≤ ¥100 or hard to collect later."""
     at = _now(at)
+    data.street_code = place_code(session, data.street_code, data.lon, data.lat)
     p.require((Role.OFFICER,), data.street_code, "当场处罚")
     _not_auxiliary_only(p, "当场处罚")
     if p.user_id not in data.officer_ids:
