@@ -27,6 +27,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
     from chengguan.positions import api as positions_api
+    from chengguan.powers.routers import foundation_routers
     from chengguan.public import api as public_api
     from chengguan.system import api as system_api
     from chengguan.web import pages as web_pages
@@ -40,5 +41,6 @@ def include_all(app: FastAPI) -> None:
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
         enforcement_api.router, enforcement_api.public,
+        *foundation_routers(),  # 权责清单, parties/credit, 执法全过程记录
     ):
         app.include_router(r)
