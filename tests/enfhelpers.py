@@ -82,7 +82,7 @@ class EFlow:
 
     def lead(self, **kw: Any) -> dict[str, Any]:
         body = {"source": "patrol", "cause": "擅自占用城市道路设摊经营", "party_name": "张三", "party_type": "person",
-                "party_id_no": "320684199001011232", "party_address": "海门区人民路1号", "party_phone": "13800000000",
+                "party_id_no": "320684199001011234", "party_address": "海门区人民路1号", "party_phone": "13800000000",
                 "address": "海门区人民路", "lon": self.lon, "lat": self.lat,
                 "occurred_at": (clock.now() - timedelta(days=3)).isoformat(), "facts": "在人行道上摆摊经营"}
         body.update(kw)

@@ -386,3 +386,19 @@ def test_summary_procedure_limits(g, client, auth):
     r = client.post("/api/v1/enforcement/summary", headers=auth("officer1"),
                     json={**base, "penalty_types": ["warning"], "fine_amount": None})
     assert r.status_code == 201 and r.json()["case"]["fine_amount"] is None
+
+
+def test_discretion_standard_bounds_the_fine(g):
+    cid = g.registered(power_code="DEMO-CF-0001")
+    g.act(cid, "record", "officer1", kind="inspection", content="现场检查", officer_ids=two(g), party_signed=True)
+    g.act(cid, "evidence", "officer1", kind="documentary", title="照片说明", officer_ids=two(g))
+    body = {"outcome": "penalty", "facts": "占道经营约5平方米", "penalty_types": ["fine"], "fine_amount": "500",
+            "correction_order": "立即改正"}
+    err = g.refuse(cid, "end-investigation", "officer1", "fine_outside_discretion", **body)
+    assert "150" in err["message"] and "350" in err["message"]
+    g.refuse(cid, "end-investigation", "officer1", "discretion_no_penalty",
+             **{**body, "discretion_facts": {"minor_violation": True, "corrected_in_time": True, "harm": "none"}})
+    g.refuse(cid, "end-investigation", "officer1", "bad_discretion_facts", 422,
+             **{**body, "discretion_facts": {"mood": "bad"}})
+    out = g.act(cid, "end-investigation", "officer1", **{**body, "fine_amount": "300"})
+    assert out["case"]["discretion"]["standard_id"] and out["case"]["discretion"]["tier"] == "一般"

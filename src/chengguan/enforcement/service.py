@@ -637,6 +637,8 @@ def review_required(session: Session, ec: EnforcementCase) -> list[str]:
         why.append("直接关系当事人或第三人重大权益且经过听证程序")
     if ec.multi_legal_relations:
         why.append("案件情况疑难复杂、涉及多个法律关系")
+    if (ec.discretion or {}).get("requires_legal_review"):
+        why.append("裁量基准要求法制审核（如减轻处罚）")
     if ec.procedure == "ordinary" and R.v(session, R.REVIEW_ALL) and ec.end_outcome == "penalty":
         why.append("本市规定普通程序案件一律法制审核")
     return why
@@ -906,7 +908,7 @@ def _credit_on_decision(session: Session, ec: EnforcementCase, p: Principal, at:
         rid = links.record_penalty(
             session, party_id=ec.party_ref_id, power_code=ec.power_code, decided_on=day, subject=ec.cause,
             decision_no=ec.decision_no, fine=ec.fine_amount, severity=std.get("tier") if std.get("tier") in
-            ("minor", "general", "serious") else None, content=penalty_text(ec),
+            ("轻微", "一般", "严重") else None, content=penalty_text(ec),
             violation_on=clock.local(ec.occurred_at).date() if ec.occurred_at else None,
             disclosure_end=clock.local(end).date(), standard_ref=ref, actor_id=p.user_id,
             data={"enforcement_case_id": ec.id}, warning_only=set(ec.penalty_types or []) <= {"warning", "criticism"})
