@@ -11,6 +11,7 @@ def load_all() -> None:
     from chengguan.cases import actions as _a  # noqa: F401
     from chengguan.cases import jobs as _cj  # noqa: F401
     from chengguan.catalog import service as _c  # noqa: F401
+    from chengguan.enforcement import jobs as _ej  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
