@@ -24,6 +24,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
     from chengguan.enforcement import api as enforcement_api
+    from chengguan.enforcement import pages as enforcement_pages
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
@@ -41,7 +42,7 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
-        enforcement_api.router, enforcement_api.public,
+        enforcement_api.router, enforcement_api.public, enforcement_pages.router,
         *foundation_routers(),  # 权责清单, parties/credit, 执法全过程记录
     ):
         app.include_router(r)
