@@ -39,6 +39,16 @@ SCOPE = "城市管理综合行政执法（海门区）"
 
 def load(session: Session, ctx: Any) -> dict[str, int]:
     rng = random.Random(ctx.seed + 606)
+    people, certs = _people(session, ctx, rng)
+    n_certs = _certificates(session, people, certs, rng)
+    _training(session, people, rng)
+    _performance(session, people, rng)
+    n_eq = _equipment(session, ctx, people, rng)
+    session.flush()
+    return {"people": len(people), "certificates": n_certs, "equipment": n_eq}
+
+
+def _people(session: Session, ctx: Any, rng: random.Random) -> tuple[list[Person], list[tuple[Person, str | None]]]:
     now = clock.now()
     today = clock.local(now).date()
     depts = ctx.departments
@@ -111,8 +121,13 @@ def load(session: Session, ctx: Any) -> dict[str, int]:
     certs.append((legal, None))
     session.add_all(people)
     session.flush()
+    return people, certs
 
-    # 3. certificates
+
+def _certificates(session: Session, people: list[Person], certs: list[tuple[Person, str | None]],
+                  rng: random.Random) -> int:
+    now = clock.now()
+    today = clock.local(now).date()
     seq = 9000
     rows: list[Certificate] = []
     special = [p for p, _ in certs if p.user_id is None]
@@ -140,7 +155,12 @@ def load(session: Session, ctx: Any) -> dict[str, int]:
     for p in people:
         session.add(PersonEvent(person_id=p.id, at=now - timedelta(days=30), kind="created",
                                 text=f"建立人员档案（{p.post}）", data={}))
+    return len(rows)
 
+
+def _training(session: Session, people: list[Person], rng: random.Random) -> None:
+    now = clock.now()
+    today = clock.local(now).date()
     # 4. training: monthly legal training (last 6 months), quarterly drills (last 2), pre-post course
     courses = {
         "legal": TrainingCourse(code="FZ-MONTH", title="月度法律法规培训", kind="legal", hours=3, has_exam=True,
@@ -200,6 +220,10 @@ def load(session: Session, ctx: Any) -> dict[str, int]:
         session.add(ExamResult(person_id=p.id, course_id=courses["pre_post"].id, title="上岗考试", post=p.post,
                                taken_on=taken, score=score, pass_mark=70, passed=True, recorded_at=now))
 
+
+def _performance(session: Session, people: list[Person], rng: random.Random) -> None:
+    now = clock.now()
+    today = clock.local(now).date()
     # 5. performance records for last month
     first = today.replace(day=1)
     period = (first - timedelta(days=1)).strftime("%Y-%m")
@@ -213,6 +237,11 @@ def load(session: Session, ctx: Any) -> dict[str, int]:
             session.add(PerformanceRecord(person_id=p.id, period=period, metric=metric, value=float(value),
                                           recorded_at=now))
 
+
+def _equipment(session: Session, ctx: Any, people: list[Person], rng: random.Random) -> int:
+    today = clock.local(clock.now()).date()
+    depts = ctx.departments
+    squad_keys = sorted(k for k, d in depts.items() if d.type_key == "enforcement_squad")
     # 6. equipment
     eq: list[Equipment] = []
     n_cam = 0
@@ -253,8 +282,7 @@ def load(session: Session, ctx: Any) -> dict[str, int]:
         e.last_check_on = today - timedelta(days=rng.randrange(1, days + 20))
         e.next_check_due = e.last_check_on + timedelta(days=days)
     session.add_all(eq)
-    session.flush()
-    return {"people": len(people), "certificates": len(rows), "equipment": len(eq)}
+    return len(eq)
 
 
 def _local(day: date, hour: int) -> datetime:
