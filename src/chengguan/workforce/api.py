@@ -71,16 +71,22 @@ def _regions(p: Principal, roles: tuple[str, ...]) -> list[str | None]:
     return out
 
 
+def _city_region(session: Session) -> str:
+    from chengguan.system import settings as cfg
+
+    return str(cfg.value(session, "city.district_code") or "")  # "": only city-wide grants cover it
+
+
 def _person_region(session: Session, person: Person) -> str:
     if person.street_code:
         return person.street_code
-    d = session.get(Department, person.department_id) if person.department_id else None
-    return (d.region_code or "") if d is not None else ""  # "": only city-wide grants cover it
+    return _dept_region(session, person.department_id)
 
 
 def _dept_region(session: Session, department_id: int | None) -> str:
+    """The region of a unit (its street or district); units without one belong to the whole city."""
     d = session.get(Department, department_id) if department_id else None
-    return (d.region_code or "") if d is not None else ""
+    return (d.region_code if d is not None and d.region_code else None) or _city_region(session)
 
 
 def _can_read(session: Session, p: Principal, person: Person) -> bool:
