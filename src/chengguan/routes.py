@@ -42,3 +42,5 @@ def include_all(app: FastAPI) -> None:
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
     app.include_router(workforce_api.router)
+    from chengguan.workforce import pages as workforce_pages  # workforce console pages
+    app.include_router(workforce_pages.router)
