@@ -14,6 +14,7 @@ def load_all() -> None:
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
+    from chengguan.workforce import jobs as _wfj  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -39,3 +40,7 @@ def include_all(app: FastAPI) -> None:
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
     ):
         app.include_router(r)
+    from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
+    app.include_router(workforce_api.router)
+    from chengguan.workforce import pages as workforce_pages  # workforce console pages
+    app.include_router(workforce_pages.router)

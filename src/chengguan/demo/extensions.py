@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 # "module:function" strings, imported lazily so a domain's demo code loads only when used.
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = [
+    "chengguan.workforce.demo:load",  # workforce: personnel, certificates, training, equipment
+]
 
 
 def load_all() -> list[Callable[..., Any]]:
