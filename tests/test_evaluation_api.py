@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chengguan.core import clock
 from casehelpers import Flow
+from chengguan.core import clock
 
 PERIOD = "2027-03"
 
