@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def _check(p: Principal | None, roles: tuple[str, ...] = VIEW_ROLES) -> None:
 
 def month(period: str | None) -> fx.Period:
     per = fx.parse_period(period)
-    if len(per.key) != 7:
+    if not re.fullmatch(r"\d{4}-\d{2}", per.key):
         raise Invalid("月通报的统计时段应为 YYYY-MM", code="invalid_period")
     return per
 

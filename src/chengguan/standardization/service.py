@@ -207,7 +207,8 @@ def start(session: Session, p: Principal | None, department_id: int, year: int) 
         _may_view(p, a)
         return a
     a = StdAssessment(template_id=t.id, department_id=dept.id, street_code=dept.region_code, year=year, state="draft")
-    _may_edit(p, a)
+    if p is not None and not p.has(*REVIEW_ROLES):  # the city opens it for a team, or the team itself
+        _may_edit(p, a)
     session.add(a)
     session.flush()
     for item in session.scalars(select(StdItem).where(StdItem.template_id == t.id)):
