@@ -8,25 +8,33 @@ from fastapi import FastAPI
 def load_all() -> None:
     """Import every domain's service modules so their settings and jobs are registered (CLI, worker)."""
     from chengguan import catalog, geo, worktime  # noqa: F401
+    from chengguan.assessment import jobs as _asj  # noqa: F401
+    from chengguan.bulletin import jobs as _bj  # noqa: F401
     from chengguan.cases import actions as _a  # noqa: F401
     from chengguan.cases import jobs as _cj  # noqa: F401
     from chengguan.catalog import service as _c  # noqa: F401
+    from chengguan.evaluation import service as _ev  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
+    from chengguan.standardization import service as _std  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
 def include_all(app: FastAPI) -> None:
     from chengguan.accounts import api as accounts_api
+    from chengguan.assessment import api as assessment_api
+    from chengguan.bulletin import api as bulletin_api
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
+    from chengguan.evaluation import api as evaluation_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
     from chengguan.positions import api as positions_api
     from chengguan.public import api as public_api
+    from chengguan.standardization import api as standardization_api
     from chengguan.system import api as system_api
     from chengguan.web import pages as web_pages
     from chengguan.web import shell as web_shell
@@ -38,6 +46,8 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
+        evaluation_api.router, bulletin_api.router, assessment_api.router, assessment_api.public,
+        standardization_api.router,
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
