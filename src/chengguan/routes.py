@@ -39,3 +39,4 @@ def include_all(app: FastAPI) -> None:
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
     ):
         app.include_router(r)
+    app.include_router(__import__("chengguan.web.ops.pages", fromlist=["router"]).router)  # 城管通/受理/派遣/处置
