@@ -73,3 +73,15 @@ def dispatch_page(request: Request, user: Annotated[Principal, shell.page_user(R
 def dept_page(request: Request, user: Annotated[Principal, shell.page_user(Role.DEPT_HANDLER)]) -> Response:
     return shell.render(request, "ops/dept.html", user=user, title="处置", map=True,
                         page={"console": "dept", "departments": sorted(user.departments())})
+
+
+@router.get("/m/manifest.webmanifest")
+def mobile_manifest() -> Response:
+    """Lets a phone put 城管通 on its home screen as an app."""
+    import json
+
+    body = {"name": "城管通", "short_name": "城管通", "start_url": "/m/", "scope": "/m/", "display": "standalone",
+            "background_color": "#eef2f6", "theme_color": "#0b5cad", "lang": "zh-CN",
+            "icons": [{"src": shell.asset("img/favicon.svg"), "sizes": "any", "type": "image/svg+xml"}]}
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json",
+                    headers={"Cache-Control": "no-cache"})

@@ -58,7 +58,7 @@ export function caseItem(c, { selected = false, extra = null, due } = {}) {
     h('div', { class: 'ops-cat' }, c.category_name || c.category_code),
     h('div', { class: 'desc' }, c.description),
     h('div', { class: 'item-meta' },
-      h('span', null, '📍 ', c.address || `网格 ${c.grid_code}`),
+      h('span', null, c.address || `网格 ${c.grid_code}`),
       h('span', null, CHANNELS[c.channel] || c.channel),
       h('span', { title: fmt.dateTime(c.reported_at) }, fmt.relative(c.reported_at)),
       c.departments && c.departments.length ? h('span', null, '→ ', c.departments.join('、')) : null),
@@ -242,7 +242,7 @@ export function photoPicker({ label = '照片', capture = true, max = 9 } = {}) 
     input.value = '';
   });
   const el = h('div', { class: 'ops-photo-picker' },
-    h('label', { class: 'btn ops-photo-btn' }, '📷 ', label, input), thumbs);
+    h('label', { class: 'btn ops-photo-btn' }, '＋ ', label, input), thumbs);
   return { el, tokens: () => tokens.slice(), pending: () => busy };
 }
 
