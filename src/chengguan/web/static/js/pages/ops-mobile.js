@@ -3,7 +3,7 @@
 // name, pinyin initials or code, 立案条件, description, 自行处置), sent through the offline queue with an
 // Idempotency-Key, and my history.
 import { get, post, caseAction } from '../cg/api.js';
-import { h, clear, toast, modal, pager, empty, $, $$ } from '../cg/ui.js';
+import { h, clear, toast, modal, pager, empty, debounce, $, $$ } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { CityMap } from '../cg/map.js';
 import * as queue from './ops-queue.js';
@@ -183,7 +183,7 @@ async function pickCategory() {
     const close = (v) => { sheet.remove(); resolve(v); };
     const draw = () => {
       const q = input.value;
-      const hits = all.filter((c) => matches(c, q));
+      const hits = all.filter((c) => matches(c, q) || extra.has(`${c.kind}:${c.code}`));
       let group = null;
       const rows = [];
       for (const c of hits) {
@@ -194,7 +194,15 @@ async function pickCategory() {
       }
       clear(listEl, rows.length ? rows : empty(`没有与“${q}”匹配的类别`));
     };
-    input.addEventListener('input', draw);
+    // The server also searches aliases and keywords (摆摊 → 占道经营): merge its hits when online.
+    let extra = new Set();
+    const ask = debounce(async () => {
+      const q = input.value.trim();
+      if (!q || !navigator.onLine) return;
+      const d = await get('/api/v1/categories', { q, limit: 50 }, { quiet: true }).catch(() => null);
+      if (d && input.value.trim() === q) { extra = new Set(d.items.map((c) => `${c.kind}:${c.code}`)); draw(); }
+    }, 250);
+    input.addEventListener('input', () => { extra = new Set(); draw(); ask(); });
     const sheet = h('div', { class: 'm-sheet', role: 'dialog', 'aria-label': '选择问题类别' },
       h('header', null, h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => close(null) }, '‹ 返回'), input),
       h('div', { class: 'hint', style: { padding: '4px 12px' } }, `共 ${all.length} 个类别（部件与事件）`), listEl);
@@ -227,8 +235,17 @@ $('#m-cat').addEventListener('click', async () => {
   if (conds && conds.length) {
     clear($('#m-conds'), conds.map((x, i) => h('label', { class: 'check' },
       h('input', { type: 'radio', name: 'condition', value: x.number, checked: i === 0, dataset: { urgency: x.default_urgency } }), `${x.number}. ${x.text}`)));
+    useConditionUrgency();
   }
 });
+
+/** The 立案条件's default urgency preselects 紧急程度 (the collector may still change it). */
+function useConditionUrgency() {
+  const c = $('#m-conds input:checked');
+  const u = c && c.dataset.urgency && $(`input[name=urgency][value=${c.dataset.urgency}]`);
+  if (u) u.checked = true;
+}
+$('#m-conds').addEventListener('change', useConditionUrgency);
 
 $('#m-self').addEventListener('change', (e) => { $('#m-after-field').hidden = !e.target.checked; });
 
