@@ -196,7 +196,8 @@ def test_mobile_report_waits_offline_and_is_sent_when_the_network_returns(open_p
     _shot(page, "mobile-tasks")
     description = f"城管通离线上报 {uuid.uuid4().hex[:8]}"
     _fill_report(page, tmp_path, description)
-    _shot(page, "mobile-report")
+    page.mouse.move(5, 5)
+    _shot(page, "mobile-report", full=True)
     allow_console(page, "ERR_INTERNET_DISCONNECTED")  # a background request that meets the offline network
     page.context.set_offline(True)
     page.click("#m-submit")

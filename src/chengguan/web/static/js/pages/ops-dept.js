@@ -11,7 +11,7 @@ const DEPT = (page.departments || []).length === 1 ? page.departments[0] : null;
 const TABS = [
   { key: 'todo', label: '待处置', query: { status: ['dispatched'], sort: 'due' } },
   { key: 'fed_back', label: '已反馈', query: { status: ['fed_back', 'checked'], sort: 'new' } },
-  { key: 'closed', label: '已结案', query: { status: ['closed'], sort: 'new' } },
+  { key: 'closed', label: '已结案', query: { status: ['closed'], sort: 'new', with_total: false } },
 ];
 let tab = new URLSearchParams(location.search).get('tab') || 'todo';
 if (!TABS.some((t) => t.key === tab)) tab = 'todo';
@@ -50,7 +50,7 @@ async function refreshStats() {
     countCases({ ...base, status: ['dispatched'] }),
     countCases({ ...base, status: ['dispatched'], overdue: true }),
     countCases({ ...base, status: ['fed_back', 'checked'] }),
-    countCases({ ...base, pending_request: 'any' }),
+    countCases({ ...base, status: ['dispatched'], pending_request: 'any' }),
   ]);
   counts = { todo, fed_back: fed };
   drawTabs();

@@ -334,7 +334,7 @@ queue.onChange(({ sent, failed }) => {
 async function loadHistory(page) {
   const el = $('#m-history');
   if (!navigator.onLine) { clear(el, h('li', null, empty('离线时无法查看记录'))); return; }
-  const d = await get('/api/v1/cases', { mine: true, sort: 'new', page, page_size: 10 });
+  const d = await get('/api/v1/cases', { mine: true, sort: 'new', page, page_size: 10, with_total: false });
   clear(el, d.items.length ? d.items.map((c) => caseItem(c)) : h('li', null, empty('还没有上报记录')));
   pager($('#m-pager'), { page, pageSize: 10, total: d.total, count: d.items.length, onChange: loadHistory });
 }
