@@ -54,3 +54,4 @@ def include_all(app: FastAPI) -> None:
     app.include_router(workforce_api.router)
     from chengguan.workforce import pages as workforce_pages  # workforce console pages
     app.include_router(workforce_pages.router)
+    app.include_router(__import__("chengguan.web.ops.pages", fromlist=["router"]).router)  # 城管通/受理/派遣/处置
