@@ -14,6 +14,7 @@ def load_all() -> None:
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
+    from chengguan.web import basemap as _bm  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -29,6 +30,8 @@ def include_all(app: FastAPI) -> None:
     from chengguan.system import api as system_api
     from chengguan.web import pages as web_pages
     from chengguan.web import shell as web_shell
+    from chengguan.web.admin import pages as admin_pages
+    from chengguan.web.command import pages as command_pages
     from chengguan.worktime import api as worktime_api
 
     web_shell.install(app)  # static files, HTML error pages, page headers (before the page routers)
@@ -37,5 +40,7 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
+        command_pages.router,
+        admin_pages.router,
     ):
         app.include_router(r)
