@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from chengguan.accounts.principal import Principal
-from chengguan.accounts.roles import Role
+from chengguan.accounts.roles import ROLE_LABELS, Role
 from chengguan.cases import workflow
 from chengguan.core.deps import DbSession
 from chengguan.geo.models import Division
@@ -51,6 +51,7 @@ def _command_page(session: DbSession, refresh: int | None) -> dict[str, Any]:
     every = int(cfg.value(session, SCREEN_REFRESH.key))
     return {
         "statuses": workflow.STATUS_LABELS,
+        "roles": {str(r): label for r, label in ROLE_LABELS.items()},
         "open_statuses": list(workflow.STEP_OF) + ["suspended"],
         "streets": _streets(session),
         "refresh_seconds": max(2, min(300, refresh)) if refresh else max(5, min(300, every)),

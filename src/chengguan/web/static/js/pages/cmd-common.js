@@ -45,11 +45,11 @@ function photoLinks(attachments) {
   }, h('img', { src: a.thumb_url || a.url, alt: '', loading: 'lazy' }), h('span', { class: 'stage' }, stage[a.stage] || a.stage))));
 }
 
-function timeline(events) {
+function timeline(events, opts = {}) {
   return h('ol', { class: 'timeline' }, events.map((e) => h('li', { class: e.met_deadline === false ? 'late' : '' },
     h('div', null, h('b', null, e.action_label), e.to_status && e.to_status !== e.from_status ? [' → ', e.to_status_label || ''] : null,
       e.met_deadline === false ? h('span', { class: 'badge bad' }, '超时') : null),
-    h('div', { class: 'when' }, fmt.dateTime(e.at), ' · ', e.actor_name || '系统', e.actor_role ? `（${e.actor_role}）` : ''),
+    h('div', { class: 'when' }, fmt.dateTime(e.at), ' · ', e.actor_name || '系统', e.actor_role ? `（${(opts.roles || {})[e.actor_role] || e.actor_role}）` : ''),
     e.opinion ? h('div', { class: 'op' }, e.opinion) : null)));
 }
 
@@ -81,7 +81,7 @@ export async function showCase(el, id, opts = {}) {
       c.urged ? [h('dt', null, '督办意见'), h('dd', null, c.urge_note || '')] : null),
     h('p', { class: 'case-desc' }, c.description),
     h('h3', null, '照片'), photoLinks(c.attachments),
-    h('h3', null, '办理过程'), timeline(c.timeline));
+    h('h3', null, '办理过程'), timeline(c.timeline, opts));
   return c;
 }
 

@@ -38,8 +38,8 @@ async function loadCharts() {
     get('/api/v1/dashboard/departments', { since }),
   ]);
   chart('dash-trend').setOption({
-    animation: false, tooltip: { trigger: 'axis' }, legend: { data: ['上报', '结案'] },
-    grid: { left: 44, right: 16, top: 30, bottom: 28 },
+    animation: false, tooltip: { trigger: 'axis' }, legend: { data: ['上报', '结案'], top: 0, right: 10 },
+    grid: { left: 44, right: 16, top: 34, bottom: 28 },
     xAxis: { type: 'category', data: t.days.map((d) => d.slice(5)) }, yAxis: { type: 'value' },
     series: [
       { name: '上报', type: 'line', smooth: true, data: t.reported, areaStyle: { opacity: 0.12 }, itemStyle: { color: '#0b5cad' } },
@@ -64,16 +64,18 @@ async function loadCharts() {
   await loadHeat(since);
 }
 
-function renderDepartments(rows) {
+function renderDepartments(rows, all = false) {
   if (!rows.length) { clear($('#dash-depts'), empty('本时段没有派遣')); return; }
+  const shown = all ? rows : rows.slice(0, 10);
   clear($('#dash-depts'), h('table', { class: 'table', id: 'dept-table' },
     h('thead', null, h('tr', null, ['排名', '部门', '派遣', '已反馈', '按期率', '返工', '当前超期'].map((x) => h('th', null, x)))),
-    h('tbody', null, rows.map((r, i) => h('tr', { dataset: { dept: r.department_id } },
+    h('tbody', null, shown.map((r, i) => h('tr', { dataset: { dept: r.department_id } },
       h('td', null, String(i + 1)), h('td', null, r.department_name), h('td', { class: 'num' }, fmt.number(r.dispatched)),
       h('td', { class: 'num' }, fmt.number(r.fed_back)),
       h('td', null, h('span', { class: 'rate-bar' }, h('i', { style: { width: `${Math.round((r.on_time_rate || 0) * 100)}%`, background: (r.on_time_rate ?? 1) < 0.8 ? 'var(--c-red)' : 'var(--c-green)' } })), fmt.percent(r.on_time_rate)),
       h('td', { class: 'num' }, fmt.number(r.rework)),
-      h('td', { class: 'num' }, r.overdue_open ? h('span', { class: 'badge bad' }, fmt.number(r.overdue_open)) : '0'))))));
+      h('td', { class: 'num' }, r.overdue_open ? h('span', { class: 'badge bad' }, fmt.number(r.overdue_open)) : '0'))))),
+  rows.length > shown.length ? h('button', { type: 'button', class: 'btn btn-sm btn-ghost', onclick: () => renderDepartments(rows, true) }, `显示全部 ${rows.length} 个部门`) : null);
 }
 
 // ---------------------------------------------------------------- heat map of hot grids

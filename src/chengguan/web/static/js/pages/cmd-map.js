@@ -142,7 +142,7 @@ function gridStyle(f) {
   }
   const n = gridValues[code] || 0;
   const max = Math.max(1, ...Object.values(gridValues));
-  return { color: n ? '#b0662a' : '#6d8fb3', weight: n ? 1.2 : 1, fillColor: ramp(n, max) || '#6d8fb3', fillOpacity: n ? 0.55 : 0.04 };
+  return { color: n ? '#b0662a' : '#6d8fb3', weight: n ? 1.2 : 1, fillColor: ramp(n, max) || '#6d8fb3', fillOpacity: n ? 0.38 : 0.04 };
 }
 cm.setGridStyle(gridStyle);
 cm.onGrids = (gj, layer) => {
@@ -172,7 +172,7 @@ async function loadPeople({ bbox }) {
   if (!$('#f-people').checked) return;
   const data = await get('/api/v1/positions', { bbox: bbox.join(',') }, { quiet: true }).catch(() => ({ items: [] }));
   for (const p of data.items) {
-    const icon = L.divIcon({ className: '', iconSize: [24, 24], iconAnchor: [12, 12], html: `<div class="person-pin" data-user="${p.username}" title="${p.display_name}">👮</div>` });
+    const icon = L.divIcon({ className: '', iconSize: [24, 24], iconAnchor: [12, 12], html: `<div class="person-pin" data-user="${p.username}" title="${p.display_name}">${(p.display_name || "员").slice(0, 1)}</div>` });
     people.addLayer(L.marker(ll(p.lon, p.lat), { icon, keyboard: false, zIndexOffset: 500 })
       .bindTooltip(`${p.display_name}（${(p.role_labels || []).join('、')}）<br>${fmt.relative(p.at)} · 网格 ${p.grid_code || '—'}`));
   }
@@ -213,13 +213,13 @@ let marker = null;
 async function openCase(id, fly = false) {
   selected = id;
   const c = await showCase(detailEl, id, {
-    statuses: page.statuses,
-    onLocate: (x) => cm.flyTo(x.lon, x.lat, 18),
+    statuses: page.statuses, roles: page.roles,
+    onLocate: (x) => cm.flyTo(x.lon, x.lat, 17),
     onUrged: () => { loadStats(); refresh(); },
   });
   if (marker) marker.remove();
   marker = L.circleMarker(ll(c.lon, c.lat), { radius: 16, color: '#0b5cad', weight: 3, fill: false, className: 'cmd-selected', interactive: false }).addTo(cm.map);
-  if (fly) cm.flyTo(c.lon, c.lat, 18);
+  if (fly) cm.flyTo(c.lon, c.lat, 17);
   detailEl.scrollTop = 0;
   if (window.matchMedia('(max-width: 900px)').matches) detailEl.scrollIntoView({ behavior: 'smooth' });
 }

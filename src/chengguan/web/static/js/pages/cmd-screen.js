@@ -94,6 +94,8 @@ async function loadCharts() {
     series: [{ type: 'bar', data: items.map((i) => i.count), itemStyle: { color: '#2f8cff', borderRadius: [0, 4, 4, 0] }, label: { show: true, position: 'right', color: '#fff' } }],
   });
   $('#scr-cats').dataset.rendered = c.items.length;
+  trendChart.resize();
+  catChart.resize();
   $('#scr-trend').dataset.rendered = t.days.length;
 }
 
@@ -117,7 +119,12 @@ async function loadMap() {
     }
   }
 }
-cm.ready.then(() => cm.onViewport(loadMap, 400));
+cm.ready.then(() => {
+  // The city's own layers, in the big screen's dark colours.
+  cm.layers.district?.setStyle({ color: '#3d8bfd', weight: 2, fillColor: '#0f3563', fillOpacity: 0.85, dashArray: null });
+  cm.layers.streets?.setStyle({ color: '#2f6fb7', weight: 1.5 });
+  cm.onViewport(loadMap, 400);
+});
 
 loadCounters();
 loadTicker();
