@@ -46,7 +46,7 @@ function limitRows(rows, reload, withCategory = false) {
           if (await confirmDialog('删除时限规则', '删除后按更通用的规则计算时限。已在计时的案件不受影响。', { label: '删除', kind: 'danger' })) {
             await del(`/api/v1/admin/time-limits/${t.id}`); toast('已删除', 'ok'); reload();
           }
-        } }, '删除')))))))));
+        } }, '删除'))))))));
 }
 
 function editLimit(t, reload) {

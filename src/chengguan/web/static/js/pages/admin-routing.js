@@ -29,10 +29,24 @@ function body(v) {
   };
 }
 
+const filter = h('input', { type: 'search', placeholder: '按类别、部门或说明筛选', 'aria-label': '筛选规则' });
+let allRules = [];
+const countEl = h('span', { class: 'muted' });
+const tableEl = h('div');
+clear(root, h('div', { class: 'card' }, h('div', { class: 'filters' }, filter, countEl), tableEl));
+filter.addEventListener('input', () => render());
+
 async function load() {
-  const rules = await get('/api/v1/admin/routing-rules/named');
+  allRules = await get('/api/v1/admin/routing-rules/named');
+  render();
+}
+
+function render() {
+  const t = filter.value.trim();
+  const rules = allRules.filter((r) => !t || [r.category_name, r.category_code, r.department_name, r.note].some((x) => (x || '').includes(t)));
   const streetName = Object.fromEntries(streets.map((s) => [s.code, s.name]));
-  clear(root, h('div', { class: 'card' },
+  countEl.textContent = `共 ${allRules.length} 条规则`;
+  clear(tableEl,
     rules.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'rules' },
       h('thead', null, h('tr', null, ['#', '类别', '立案条件', '区域', '处置部门', '优先级', '说明', ''].map((x) => h('th', null, x)))),
       h('tbody', null, rules.map((r) => h('tr', { dataset: { rule: r.id } },
@@ -49,7 +63,7 @@ async function load() {
           }) }, '修改'),
           h('button', { type: 'button', class: 'btn btn-sm btn-ghost', onclick: async () => {
             if (await confirmDialog('删除路由规则', `删除规则 #${r.id}？`, { label: '删除', kind: 'danger' })) { await del(`/api/v1/admin/routing-rules/${r.id}`); toast('已删除', 'ok'); load(); }
-          } }, '删除')))))))) : empty('还没有路由规则')));
+          } }, '删除')))))))) : empty('还没有路由规则'));
 }
 
 async function tester() {
