@@ -19,6 +19,7 @@ def load_all() -> None:
     from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
     from chengguan.standardization import service as _std  # noqa: F401
+    from chengguan.web import basemap as _bm  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -38,6 +39,8 @@ def include_all(app: FastAPI) -> None:
     from chengguan.system import api as system_api
     from chengguan.web import pages as web_pages
     from chengguan.web import shell as web_shell
+    from chengguan.web.admin import pages as admin_pages
+    from chengguan.web.command import pages as command_pages
     from chengguan.worktime import api as worktime_api
 
     web_shell.install(app)  # static files, HTML error pages, page headers (before the page routers)
@@ -48,6 +51,8 @@ def include_all(app: FastAPI) -> None:
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
         evaluation_api.router, bulletin_api.router, assessment_api.router, assessment_api.public,
         standardization_api.router,
+        command_pages.router,
+        admin_pages.router,
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
