@@ -15,6 +15,7 @@ def load_all() -> None:
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
+    from chengguan.workforce import jobs as _wfj  # noqa: F401
 
 
 def include_all(app: FastAPI) -> None:

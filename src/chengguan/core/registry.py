@@ -13,5 +13,6 @@ from chengguan.outbox import models as outbox_models  # noqa: F401
 from chengguan.positions import models as positions_models  # noqa: F401
 from chengguan.system import models as system_models  # noqa: F401
 from chengguan.worktime import models as worktime_models  # noqa: F401
+from chengguan.workforce import models as workforce_models  # noqa: F401
 
 metadata = Base.metadata
