@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from chengguan.core.db import Base, IdPk, Timestamped
 from chengguan.core.types import BigIntId, JSONType, UTCDateTime
 
-# Force (队伍) of a person on a roster: the joint-squad composition rule counts these.
+# Force (队伍) of a person (workforce Person.force): the joint-squad composition rule counts these.
 FORCES = {
     "police": "公安民警",
     "aux_police": "辅警",
@@ -47,7 +47,9 @@ class TrackDevice(Timestamped, Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16), default="phone")  # phone/radio/bodycam/vehicle
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    person_id: Mapped[int | None] = mapped_column(BigIntId, index=True)
+    person_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("personnel.id", ondelete="SET NULL"),
+                                                  index=True)
+    equipment_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("equipment.id", ondelete="SET NULL"))
     holder_name: Mapped[str] = mapped_column(String(64), default="")
     force: Mapped[str | None] = mapped_column(String(16))
     region_code: Mapped[str | None] = mapped_column(String(12), index=True)  # who may see its tracks
@@ -128,13 +130,11 @@ class DutyAssignment(Base):
     on_duty, on_leave (请假), swapped (换班: ``replaced_by`` is the new row)."""
 
     __tablename__ = "duty_assignments"
-    __table_args__ = (CheckConstraint("status in ('on_duty','on_leave','swapped')", name="status"),
-                      Index("ix_duty_assignments_person", "person_key"))
+    __table_args__ = (CheckConstraint("status in ('on_duty','on_leave','swapped')", name="status"),)
 
     id: Mapped[IdPk]
     shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shifts.id", ondelete="CASCADE"), index=True)
-    # "user:<id>" or "person:<id>": one key for accounts and personnel records.
-    person_key: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("personnel.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(64))
     force: Mapped[str] = mapped_column(String(16))
@@ -149,7 +149,7 @@ class DutyLeave(Timestamped, Base):
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="span"),)
 
     id: Mapped[IdPk]
-    person_key: Mapped[str] = mapped_column(String(32), index=True)
+    person_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("personnel.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="personal")  # personal/sick/annual/other
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())

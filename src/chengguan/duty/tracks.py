@@ -261,7 +261,7 @@ def _insert(session: Session, dev: _Dev, pts: list[tuple[float, float, float, fl
     if is_sqlite(session):
         rows = [{"device_id": dev.id, "at": at, "user_id": dev.user_id, "lon": p[1], "lat": p[2],
                  "accuracy_m": p[3], "speed_mps": p[4]} for at, p in zip(ats, pts, strict=True)]
-        res = session.execute(insert(TrackPoint).prefix_with("OR IGNORE"), rows)
+        res = session.execute(insert(TrackPoint.__table__).prefix_with("OR IGNORE"), rows)
         return int(res.rowcount)  # type: ignore[attr-defined]
     res = session.execute(text(
         "INSERT INTO track_points (device_id, at, user_id, lon, lat, accuracy_m, speed_mps) "

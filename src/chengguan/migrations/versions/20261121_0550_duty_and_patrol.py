@@ -1,8 +1,8 @@
 """duty and patrol
 
 Revision ID: 0550
-Revises: 0400
-Create Date: 2026-11-21 10:42:04.965825
+Revises: 0500
+Create Date: 2026-11-21 10:45:18.043270
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import chengguan.core.types
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0550'
-down_revision: str | Sequence[str] | None = '0400'
+down_revision: str | Sequence[str] | None = '0500'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -57,24 +57,6 @@ def upgrade() -> None:
         with op.batch_alter_table('track_points', schema=None) as batch_op:
             batch_op.create_index('ix_track_points_user_at', ['user_id', 'at'], unique=False)
 
-    op.create_table('duty_leaves',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('person_key', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('starts_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('approved_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_duty_leaves_span')),
-    sa.ForeignKeyConstraint(['approved_by'], ['users.id'], name=op.f('fk_duty_leaves_approved_by_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_duty_leaves'))
-    )
-    with op.batch_alter_table('duty_leaves', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_duty_leaves_person_key'), ['person_key'], unique=False)
-
     op.create_table('duty_operations',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('title', sa.String(length=128), nullable=False),
@@ -102,29 +84,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_duty_operations_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_duty_operations_starts_at'), ['starts_at'], unique=False)
 
-    op.create_table('track_devices',
+    op.create_table('duty_leaves',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('holder_name', sa.String(length=64), nullable=False),
-    sa.Column('force', sa.String(length=16), nullable=True),
-    sa.Column('region_code', sa.String(length=12), nullable=True),
-    sa.Column('key_version', sa.Integer(), nullable=False),
-    sa.Column('key_hint', sa.String(length=16), nullable=False),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('last_point_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('starts_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('approved_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_track_devices_user_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_track_devices')),
-    sa.UniqueConstraint('code', name=op.f('uq_track_devices_code'))
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_duty_leaves_span')),
+    sa.ForeignKeyConstraint(['approved_by'], ['users.id'], name=op.f('fk_duty_leaves_approved_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['personnel.id'], name=op.f('fk_duty_leaves_person_id_personnel'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duty_leaves'))
     )
-    with op.batch_alter_table('track_devices', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_track_devices_person_id'), ['person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_track_devices_region_code'), ['region_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_track_devices_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('duty_leaves', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_duty_leaves_person_id'), ['person_id'], unique=False)
 
     op.create_table('duty_operation_cases',
     sa.Column('operation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -178,26 +155,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_duty_shifts_region_code'), ['region_code'], unique=False)
         batch_op.create_index('ix_duty_shifts_time', ['starts_at', 'ends_at'], unique=False)
 
-    op.create_table('track_batches',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('device_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('batch_id', sa.String(length=64), nullable=False),
-    sa.Column('received_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('accepted', sa.Integer(), nullable=False),
-    sa.Column('duplicates', sa.Integer(), nullable=False),
-    sa.Column('rejected', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['device_id'], ['track_devices.id'], name=op.f('fk_track_batches_device_id_track_devices'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_track_batches')),
-    sa.UniqueConstraint('device_id', 'batch_id', name=op.f('uq_track_batches_device_id_batch_id'))
-    )
-    with op.batch_alter_table('track_batches', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_track_batches_received_at'), ['received_at'], unique=False)
-
     op.create_table('duty_assignments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('shift_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('person_key', sa.String(length=32), nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('force', sa.String(length=16), nullable=False),
@@ -206,12 +167,13 @@ def upgrade() -> None:
     sa.Column('replaced_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.CheckConstraint("status in ('on_duty','on_leave','swapped')", name=op.f('ck_duty_assignments_status')),
+    sa.ForeignKeyConstraint(['person_id'], ['personnel.id'], name=op.f('fk_duty_assignments_person_id_personnel'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shift_id'], ['duty_shifts.id'], name=op.f('fk_duty_assignments_shift_id_duty_shifts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_duty_assignments_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_duty_assignments'))
     )
     with op.batch_alter_table('duty_assignments', schema=None) as batch_op:
-        batch_op.create_index('ix_duty_assignments_person', ['person_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_duty_assignments_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_duty_assignments_shift_id'), ['shift_id'], unique=False)
 
     op.create_table('duty_shift_grids',
@@ -223,6 +185,33 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('duty_shift_grids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_duty_shift_grids_responsibility_grid_id'), ['responsibility_grid_id'], unique=False)
+
+    op.create_table('track_devices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('equipment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('holder_name', sa.String(length=64), nullable=False),
+    sa.Column('force', sa.String(length=16), nullable=True),
+    sa.Column('region_code', sa.String(length=12), nullable=True),
+    sa.Column('key_version', sa.Integer(), nullable=False),
+    sa.Column('key_hint', sa.String(length=16), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('last_point_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['equipment_id'], ['equipment.id'], name=op.f('fk_track_devices_equipment_id_equipment'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['personnel.id'], name=op.f('fk_track_devices_person_id_personnel'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_track_devices_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_track_devices')),
+    sa.UniqueConstraint('code', name=op.f('uq_track_devices_code'))
+    )
+    with op.batch_alter_table('track_devices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_track_devices_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_track_devices_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_track_devices_user_id'), ['user_id'], unique=False)
 
     op.create_table('duty_alerts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -258,30 +247,52 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['assignment_id'], ['duty_assignments.id'], name=op.f('fk_duty_onpost_assignment_id_duty_assignments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('assignment_id', name=op.f('pk_duty_onpost'))
     )
+    op.create_table('track_batches',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('device_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('batch_id', sa.String(length=64), nullable=False),
+    sa.Column('received_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', chengguan.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted', sa.Integer(), nullable=False),
+    sa.Column('duplicates', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['device_id'], ['track_devices.id'], name=op.f('fk_track_batches_device_id_track_devices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_track_batches')),
+    sa.UniqueConstraint('device_id', 'batch_id', name=op.f('uq_track_batches_device_id_batch_id'))
+    )
+    with op.batch_alter_table('track_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_track_batches_received_at'), ['received_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('track_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_track_batches_received_at'))
+
+    op.drop_table('track_batches')
     op.drop_table('duty_onpost')
     with op.batch_alter_table('duty_alerts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duty_alerts_started_at'))
         batch_op.drop_index(batch_op.f('ix_duty_alerts_assignment_id'))
 
     op.drop_table('duty_alerts')
+    with op.batch_alter_table('track_devices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_track_devices_user_id'))
+        batch_op.drop_index(batch_op.f('ix_track_devices_region_code'))
+        batch_op.drop_index(batch_op.f('ix_track_devices_person_id'))
+
+    op.drop_table('track_devices')
     with op.batch_alter_table('duty_shift_grids', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duty_shift_grids_responsibility_grid_id'))
 
     op.drop_table('duty_shift_grids')
     with op.batch_alter_table('duty_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duty_assignments_shift_id'))
-        batch_op.drop_index('ix_duty_assignments_person')
+        batch_op.drop_index(batch_op.f('ix_duty_assignments_person_id'))
 
     op.drop_table('duty_assignments')
-    with op.batch_alter_table('track_batches', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_track_batches_received_at'))
-
-    op.drop_table('track_batches')
     with op.batch_alter_table('duty_shifts', schema=None) as batch_op:
         batch_op.drop_index('ix_duty_shifts_time')
         batch_op.drop_index(batch_op.f('ix_duty_shifts_region_code'))
@@ -297,21 +308,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_duty_operation_cases_case_id'))
 
     op.drop_table('duty_operation_cases')
-    with op.batch_alter_table('track_devices', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_track_devices_user_id'))
-        batch_op.drop_index(batch_op.f('ix_track_devices_region_code'))
-        batch_op.drop_index(batch_op.f('ix_track_devices_person_id'))
+    with op.batch_alter_table('duty_leaves', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_duty_leaves_person_id'))
 
-    op.drop_table('track_devices')
+    op.drop_table('duty_leaves')
     with op.batch_alter_table('duty_operations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duty_operations_starts_at'))
         batch_op.drop_index(batch_op.f('ix_duty_operations_region_code'))
 
     op.drop_table('duty_operations')
-    with op.batch_alter_table('duty_leaves', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_duty_leaves_person_key'))
-
-    op.drop_table('duty_leaves')
     # Drops the partitions with it on PostgreSQL.
     op.execute("DROP TABLE track_points")
     # ### end Alembic commands ###
