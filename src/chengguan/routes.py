@@ -15,6 +15,7 @@ def load_all() -> None:
     from chengguan.catalog import service as _c  # noqa: F401
     from chengguan.evaluation import service as _ev  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
+    from chengguan.duty import jobs as _dj  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
@@ -30,6 +31,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
     from chengguan.evaluation import api as evaluation_api
+    from chengguan.duty import api as duty_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
@@ -53,6 +55,7 @@ def include_all(app: FastAPI) -> None:
         standardization_api.router,
         command_pages.router,
         admin_pages.router,
+        notify_api.router, positions_api.router, duty_api.router, public_api.router, web_pages.router,
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
