@@ -36,6 +36,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
     from chengguan.positions import api as positions_api
+    from chengguan.powers.routers import foundation_routers
     from chengguan.public import api as public_api
     from chengguan.standardization import api as standardization_api
     from chengguan.system import api as system_api
@@ -56,6 +57,7 @@ def include_all(app: FastAPI) -> None:
         command_pages.router,
         admin_pages.router,
         notify_api.router, positions_api.router, duty_api.router, public_api.router, web_pages.router,
+        *foundation_routers(),  # 权责清单, parties/credit, 执法全过程记录
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment

@@ -27,6 +27,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(__import__("chengguan.audit.cli", fromlist=["app"]).app, name="audit")  # 执法全过程记录 verify
 
 console = Console()
 err = Console(stderr=True)
