@@ -32,6 +32,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.catalog import api as catalog_api
     from chengguan.evaluation import api as evaluation_api
     from chengguan.duty import api as duty_api
+    from chengguan.enforcement import api as enforcement_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
@@ -58,6 +59,7 @@ def include_all(app: FastAPI) -> None:
         admin_pages.router,
         notify_api.router, positions_api.router, duty_api.router, public_api.router, web_pages.router,
         *foundation_routers(),  # 权责清单, parties/credit, 执法全过程记录
+        enforcement_api.router, enforcement_api.public,
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment

@@ -9,6 +9,7 @@ from chengguan.cases import models as cases_models  # noqa: F401
 from chengguan.catalog import models as catalog_models  # noqa: F401
 from chengguan.core.db import Base
 from chengguan.duty import models as duty_models  # noqa: F401
+from chengguan.enforcement import models as enforcement_models  # noqa: F401
 from chengguan.geo import models as geo_models  # noqa: F401
 from chengguan.notify import models as notify_models  # noqa: F401
 from chengguan.org import models as org_models  # noqa: F401
