@@ -13,6 +13,7 @@ def load_all() -> None:
     from chengguan.catalog import service as _c  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
+    from chengguan.open311 import service as _o311  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
@@ -23,6 +24,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.catalog import api as catalog_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
+    from chengguan.open311 import api as open311_api
     from chengguan.org import api as org_api
     from chengguan.positions import api as positions_api
     from chengguan.public import api as public_api
@@ -37,5 +39,6 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
+        open311_api.router, open311_api.admin,
     ):
         app.include_router(r)
