@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from casehelpers import Flow, jpeg
-from open311helpers import W3C, validate
 
+from casehelpers import Flow, jpeg
 from chengguan.core import clock
+from open311helpers import W3C, validate
 
 BASE = "/open311/v2"
 
@@ -244,6 +244,7 @@ def test_batch_tokens_jurisdiction_and_sensitive(client, key, db_session) -> Non
 
     lon, lat = where(client)
     cfg.set_value(db_session, "open311.service_type", "batch")
+    db_session.commit()  # a GET through the client rolls back what is not committed
     assert client.get(f"{BASE}/services.json").json()[0]["type"] == "batch"
     r = post(client, key, service_code="09006", lat=lat, long=lon, **{"attribute[condition]": "1"})
     body = r.json()
@@ -255,10 +256,16 @@ def test_batch_tokens_jurisdiction_and_sensitive(client, key, db_session) -> Non
     assert xml(client.get(f"{BASE}/tokens/{tok}.xml")).findtext("request/service_request_id") == sid
 
     cfg.set_value(db_session, "open311.jurisdiction_id", "demo.chengguan.cn")
+    db_session.commit()
+
+    db_session.commit()  # a GET through the client rolls back what is not committed
     assert client.get(f"{BASE}/services.json", params={"jurisdiction_id": "demo.chengguan.cn"}).status_code == 200
     assert_error(client.get(f"{BASE}/services.json", params={"jurisdiction_id": "other.gov"}), 404)
     assert client.get(f"{BASE}/services.json", params={"jurisdiction_id": ""}).status_code == 200  # empty = absent
 
     cfg.set_value(db_session, "participation.sensitive_categories", ["09006"])
+    db_session.commit()
+
+    db_session.commit()  # a GET through the client rolls back what is not committed
     assert_error(client.get(f"{BASE}/requests/{sid}.json"), 404)
     assert sid not in {x["service_request_id"] for x in client.get(f"{BASE}/requests.json").json()}

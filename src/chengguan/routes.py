@@ -15,6 +15,7 @@ def load_all() -> None:
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.open311 import service as _o311  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
+    from chengguan.public import jobs as _pj  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -39,6 +40,6 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
-        open311_api.router, open311_api.admin,
+        open311_api.router, open311_api.admin, public_api.staff,
     ):
         app.include_router(r)

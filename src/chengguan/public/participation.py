@@ -279,9 +279,11 @@ def follow_ups(session: Session, case_id: int) -> list[FollowUp]:
 
 
 def cursor(session: Session, name: str) -> EventCursor:
+    """The job's read position; created at the newest event (a new installation does not replay history)."""
     row = session.get(EventCursor, name)
     if row is None:
-        row = EventCursor(name=name, last_event_id=0, updated_at=clock.now())
+        start = session.scalar(select(func.max(CaseEvent.id))) or 0
+        row = EventCursor(name=name, last_event_id=start, updated_at=clock.now())
         session.add(row)
         session.flush()
     return row
@@ -380,3 +382,39 @@ def _supervisor_skips_verify(session: Session, p: Principal) -> bool:
 
 if _supervisor_skips_verify not in hooks.SKIP_VERIFY_CHECKS:
     hooks.SKIP_VERIFY_CHECKS.append(_supervisor_skips_verify)
+
+
+# ---------------------------------------------------------------- progress notifications
+
+PROGRESS_TEXT = {"register": "已立案，将派遣处置单位办理", "dispatch": "已派遣处置单位办理",
+                 "feedback": "处置单位已反馈处理结果，等待现场核查"}
+
+
+def notify_progress(session: Session, batch: int = 1000) -> int:
+    """Tell public reporters (SMS to their phone, inbox to their account) when their report is registered,
+    dispatched and fed back; closure and rejection are told by the workflow itself. One message per
+    (event, reporter) through the outbox (dedup key), so a re-run sends nothing twice."""
+    from chengguan.outbox import service as outbox
+
+    cur = cursor(session, "progress")
+    rows = session.execute(select(CaseEvent.id, CaseEvent.action, Case.id, Case.case_no).join(
+        Case, Case.id == CaseEvent.case_id).where(CaseEvent.id > cur.last_event_id,
+                                                  CaseEvent.action.in_(tuple(PROGRESS_TEXT)))
+        .order_by(CaseEvent.id).limit(batch)).all()
+    n = 0
+    for ev_id, action, case_id, case_no in rows:
+        cur.last_event_id = ev_id
+        text = f"您反映的问题（{case_no}）{PROGRESS_TEXT[action]}。"
+        for r in session.scalars(select(CaseReporter).where(CaseReporter.case_id == case_id,
+                                                            CaseReporter.channel == "public")):
+            if r.phone:
+                n += outbox.enqueue(session, topic="case.progress", channel="sms", recipient=r.phone,
+                                    payload={"case_no": case_no, "text": text},
+                                    dedup_key=f"progress:{ev_id}:{r.id}:sms") is not None
+            if r.user_id:
+                n += outbox.enqueue(session, topic="case.progress", channel="inbox", recipient=f"user:{r.user_id}",
+                                    payload={"case_no": case_no, "case_id": case_id, "text": text},
+                                    dedup_key=f"progress:{ev_id}:{r.id}:inbox") is not None
+    cur.updated_at = clock.now()
+    session.flush()
+    return n
