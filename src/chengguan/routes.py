@@ -17,10 +17,12 @@ def load_all() -> None:
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.duty import jobs as _dj  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
+    from chengguan.open311 import service as _o311  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
     from chengguan.standardization import service as _std  # noqa: F401
     from chengguan.web import basemap as _bm  # noqa: F401
+    from chengguan.public import jobs as _pj  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -35,6 +37,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.enforcement import api as enforcement_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
+    from chengguan.open311 import api as open311_api
     from chengguan.org import api as org_api
     from chengguan.positions import api as positions_api
     from chengguan.powers.routers import foundation_routers
@@ -60,6 +63,7 @@ def include_all(app: FastAPI) -> None:
         notify_api.router, positions_api.router, duty_api.router, public_api.router, web_pages.router,
         *foundation_routers(),  # 权责清单, parties/credit, 执法全过程记录
         enforcement_api.router, enforcement_api.public,
+        open311_api.router, open311_api.admin, public_api.staff,
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
