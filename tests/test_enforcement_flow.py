@@ -145,7 +145,6 @@ def test_no_penalty_for_a_minor_violation(ef, db_session):
 
 def test_every_act_writes_event_and_audit(ef, db_session):
     from chengguan.audit.models import AuditEntry
-
     from chengguan.enforcement.models import EnforcementEvent
 
     cid = ef.notified()

@@ -1,7 +1,7 @@
 """evaluation assessment standardization bulletin
 
 Revision ID: 0600
-Revises: 0400
+Revises: (see down_revision)
 Create Date: 2026-11-21 10:49:17.619827
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import chengguan.core.types
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0600'
-down_revision: str | Sequence[str] | None = '0400'
+down_revision: str | Sequence[str] | None = '0550'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

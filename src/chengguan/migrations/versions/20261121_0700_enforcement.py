@@ -1,7 +1,7 @@
 """enforcement
 
 Revision ID: 0700
-Revises: 0500
+Revises: (see down_revision)
 Create Date: 2026-11-21 10:48:28.920055
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import chengguan.core.types
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0700'
-down_revision: str | Sequence[str] | None = '0500'
+down_revision: str | Sequence[str] | None = '0650'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
