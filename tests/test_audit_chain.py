@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 
 from chengguan.audit import service as audit
 from chengguan.audit.models import AuditEntry, AuditImmutable
-from conftest import is_pg
+from casehelpers import is_pg
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SHA = hashlib.sha256(b"body-camera clip").hexdigest()

@@ -1,7 +1,7 @@
 """enforcement foundations: 权责清单, 裁量基准, parties and credit records, 执法全过程记录 (hash chain)
 
 Revision ID: 0650
-Revises: 0500
+Revises: (see down_revision)
 Create Date: 2026-11-21 10:43:59.961412
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import chengguan.core.types
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0650'
-down_revision: str | Sequence[str] | None = '0500'
+down_revision: str | Sequence[str] | None = '0600'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

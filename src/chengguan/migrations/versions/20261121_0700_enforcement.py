@@ -1,7 +1,7 @@
 """enforcement
 
 Revision ID: 0700
-Revises: 0650
+Revises: (see down_revision)
 Create Date: 2026-11-21 10:48:28.920055
 """
 from __future__ import annotations
