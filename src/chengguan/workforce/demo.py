@@ -101,6 +101,13 @@ def _people(session: Session, ctx: Any, rng: random.Random) -> tuple[list[Person
             certs.append((p, person.certificate_no))
         else:
             add("auxiliary", "xieguan", person.department_key, "协管员", user=u, nm=person.name)
+    # the case handlers of enforcement units (they feed back cases as enforcement officers: certified)
+    for person in ctx.city.people:
+        d = depts.get(person.department_key) if person.department_key else None
+        if person.role == "dept_handler" and d is not None and d.kind == "enforcement":
+            p = add("managed", "chengguan", person.department_key, "内勤", user=ctx.users.get(person.username),
+                    nm=person.name)
+            certs.append((p, None))
 
     # 2. synthetic staff per 中队
     formal, aux, police, aux_police = PER_SQUAD.get(ctx.scale, PER_SQUAD["city"])

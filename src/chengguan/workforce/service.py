@@ -79,6 +79,10 @@ EQUIPMENT_CHECK_DAYS = cfg.define(
      "camera": 180, "drone": 30, "other": 365},
     "各类装备的定期检查间隔（天）；检查后据此计算下次检查日期。", "队伍")
 
+ENFORCEMENT_FEEDBACK = cfg.define(
+    "workforce.enforcement_feedback_requires_certificate", True,
+    "派遣给执法部门（城管执法大队/中队）的案件，处理反馈人须持有效行政执法证。", "队伍")
+
 NON_ENFORCEMENT_FORCES = ("xieguan", "aux_police")
 
 
@@ -151,6 +155,24 @@ def require_certified_officer(session: Session, user_id: int, at: datetime | Non
     code = "certificate_expired" if "过期" in problems[0] else (
         "certificate_revoked" if "注销" in problems[0] else "not_certified")
     raise Forbidden(f"{person.name}未持有有效行政执法证：{problems[0]}", code=code, details=details)
+
+
+def check_enforcement_disposal(session: Session, department_id: int | None, user_id: int) -> None:
+    """Closed-loop guard (called by the cases ``feedback`` action): disposing of a case as an enforcement
+    unit (department kind ``enforcement``) is an enforcement act, so the handler must hold a valid
+    certificate. Other departments are not affected. Switch: ``workforce.enforcement_feedback_requires_certificate``."""
+    from chengguan.org.models import Department
+
+    if department_id is None or not cfg.value(session, ENFORCEMENT_FEEDBACK.key):
+        return
+    dept = session.get(Department, department_id)
+    if dept is None or dept.kind != "enforcement":
+        return
+    try:
+        require_certified_officer(session, user_id)
+    except Forbidden as exc:
+        raise Forbidden(f"{dept.name}的案件须由持证执法人员反馈：{exc.message}", code=exc.code,
+                        details=exc.details) from None
 
 
 def is_certified(session: Session, user_id: int, at: datetime | None = None, scope: str | None = None) -> bool:
