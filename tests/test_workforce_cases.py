@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from casehelpers import Flow
 from sqlalchemy import select
 
+from casehelpers import Flow
 from chengguan.accounts.models import User, UserRole
 from chengguan.org.models import Department
 from chengguan.system import settings as cfg
