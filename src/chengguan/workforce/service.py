@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from chengguan.accounts.principal import Principal
 from chengguan.core import clock
 from chengguan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengguan.system import settings as cfg
@@ -203,6 +204,60 @@ def certificate_light(cert: Certificate, session: Session, at: datetime | None =
 
 
 # ---------------------------------------------------------------- personnel
+
+READER_ROLES = ("admin", "leader", "assessor", "legal_reviewer")
+
+
+def _city_region(session: Session) -> str:
+    return str(cfg.value(session, "city.district_code") or "")  # "": only city-wide grants cover it
+
+
+def department_region(session: Session, department_id: int | None) -> str:
+    """The region of a unit (its street or district); units without one belong to the whole city."""
+    from chengguan.org.models import Department
+
+    d = session.get(Department, department_id) if department_id else None
+    return (d.region_code if d is not None and d.region_code else None) or _city_region(session)
+
+
+def person_access_region(session: Session, person: Person) -> str:
+    """The region code role grants are checked against: the person's street, else the unit's region."""
+    return person.street_code or department_region(session, person.department_id)
+
+
+def can_read_person(session: Session, p: Principal, person: Person) -> bool:
+    if person.user_id is not None and person.user_id == p.user_id:
+        return True
+    region = person_access_region(session, person)
+    return any(p.covers(r, region) for r in READER_ROLES)
+
+
+def _file_access(session: Session, row: Any, p: Principal | None) -> bool:
+    """Who may download a personnel photo or a device recording (hooked into ``system.files``)."""
+    if p is None:
+        return False
+    for person in session.scalars(select(Person).where(Person.photo_file_id == row.id).limit(5)):
+        if can_read_person(session, p, person):
+            return True
+    m = session.scalar(select(EquipmentMedia).where(EquipmentMedia.file_id == row.id))
+    if m is not None:
+        holder = session.get(Person, m.holder_id) if m.holder_id else None
+        if holder is not None and holder.user_id == p.user_id:
+            return True
+        eq = session.get(Equipment, m.equipment_id)
+        region = department_region(session, eq.department_id if eq else None)
+        return any(p.covers(r, region) for r in READER_ROLES)
+    return False
+
+
+def _install_file_access() -> None:
+    from chengguan.system import files
+
+    if _file_access not in files.EXTRA_ACCESS:
+        files.EXTRA_ACCESS.append(_file_access)
+
+
+_install_file_access()
 
 
 def _event(session: Session, person: Person, kind: str, text: str, actor_id: int | None = None,
