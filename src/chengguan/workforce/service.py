@@ -28,6 +28,7 @@ from chengguan.core import clock
 from chengguan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengguan.system import settings as cfg
 from chengguan.workforce.models import (
+    EQUIPMENT_TYPE_LABELS,
     FORCE_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
@@ -878,6 +879,30 @@ def equipment_due_checks(session: Session, at: datetime | None = None) -> list[E
     return list(session.scalars(select(Equipment).where(
         Equipment.status.in_(("in_service", "idle", "in_repair")), Equipment.next_check_due <= day)
         .order_by(Equipment.next_check_due)))
+
+
+def equipment_check_warnings(session: Session, at: datetime | None = None) -> dict[str, int]:
+    """Queue one reminder per item and due date to its unit (and holder) when a periodic check is due.
+    Idempotent by dedup key ``equipment-check:<id>:<due>:<recipient>``."""
+    from chengguan.outbox import service as outbox
+
+    counts = {"queued": 0, "due": 0}
+    for e in equipment_due_checks(session, at):
+        counts["due"] += 1
+        assert e.next_check_due is not None
+        holder = session.get(Person, e.holder_id) if e.holder_id else None
+        recipients = [f"department:{e.department_id}"] if e.department_id else []
+        if holder is not None and holder.user_id is not None:
+            recipients.append(f"user:{holder.user_id}")
+        text = (f"装备 {EQUIPMENT_TYPE_LABELS.get(e.type, e.type)} {e.code} 应于{_fmt_day(e.next_check_due)}前完成定期检查")
+        for rcpt in recipients:
+            msg = outbox.enqueue(session, topic="workforce.equipment.check_due", channel="inbox", recipient=rcpt,
+                                 payload={"equipment_id": e.id, "code": e.code, "due": e.next_check_due.isoformat(),
+                                          "text": text},
+                                 dedup_key=f"equipment-check:{e.id}:{e.next_check_due.isoformat()}:{rcpt}")
+            if msg is not None:
+                counts["queued"] += 1
+    return counts
 
 
 def equipment_by_device(session: Session, device_id: str) -> Equipment | None:

@@ -21,9 +21,12 @@ async function sessions(p = 1) {
 }
 
 async function attend(s) {
-  const r = await formDialog({ title: `登记出勤：${s.course_title}`, intro: '输入人员编号（档案 ID），多个用逗号分隔；未列出的人员不变。', fields: [
-    { name: 'ids', label: '人员编号', required: true }, { name: 'status', label: '出勤情况', type: 'select', options: Object.entries(ATT) }],
-  onSubmit: (v) => post(`${API}/training-sessions/${s.id}/attendance`, { entries: v.ids.split(/[,，\s]+/).filter(Boolean).map((x) => ({ person_id: Number(x), status: v.status })) }) });
+  const staff = (await get(`${API}/people`, { status: 'in_post', page_size: 500 })).items
+    .filter((x) => x.force === 'chengguan' || x.force === 'xieguan');
+  const r = await formDialog({ title: `登记出勤：${s.course_title}`, intro: '选择人员（可多选，按住 Ctrl/⌘）；未选的人员不变。', fields: [
+    { name: 'ids', label: '人员', type: 'select', multiple: true, required: true, options: staff.map((x) => [x.id, `${x.name}（${x.employee_no}，${x.post}）`]) },
+    { name: 'status', label: '出勤情况', type: 'select', options: Object.entries(ATT) }],
+  onSubmit: (v) => post(`${API}/training-sessions/${s.id}/attendance`, { entries: v.ids.map((x) => ({ person_id: Number(x), status: v.status })) }) });
   if (r) { toast(`已登记 ${r.recorded} 人`, 'ok'); sessions(1); overdue(); }
 }
 
