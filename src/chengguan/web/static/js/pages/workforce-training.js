@@ -15,7 +15,7 @@ async function sessions(p = 1) {
     h('td', null, fmt.dateTime(s.starts_at, 'short')), h('td', null, s.course_title), h('td', null, s.location || '—'),
     h('td', null, { planned: '计划', held: '已举办', cancelled: '取消' }[s.status] || s.status),
     h('td', null, Object.entries(s.attendance).map(([k, n]) => `${ATT[k] || k} ${n}`).join(' · ') || '—'),
-    h('td', null, page.manage && s.status !== 'cancelled' ? h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'attend' }, onclick: () => attend(s) }, '登记出勤') : null)))
+    h('td', null, page.manage && s.status !== 'cancelled' && new Date(s.starts_at) <= new Date() ? h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'attend' }, onclick: () => attend(s) }, '登记出勤') : null)))
     : h('tr', null, h('td', { colspan: 6 }, empty())));
   pager(document.getElementById('pager'), { page: p, pageSize: PAGE_SIZE, total: data.total, onChange: sessions });
 }
