@@ -229,3 +229,35 @@ def test_media_register_api(client, auth, db_session):
     assert db_session.get(StoredFile, f.id).meta["device_id"] == cam["device_id"]
     db_session.expire_all()
     assert db_session.scalar(select(Equipment.id).where(Equipment.device_id == cam["device_id"])) == cam["id"]
+
+
+def test_person_photo_by_upload_token_and_file_access(client, auth):
+    from casehelpers import jpeg
+
+    r = client.post("/api/v1/files", headers=auth("admin"), files={"file": ("p.jpg", jpeg(), "image/jpeg")})
+    token = r.json()["token"]
+    body = {"employee_no": "T0009", "name": "带照片", "kind": "managed", "post": "执法队员"}
+    _err(client.post(f"{API}/people", json={**body, "photo": "1.forged"}, headers=auth("admin")), 422, "bad_file_token")
+    r = client.post(f"{API}/people", json={**body, "photo": token}, headers=auth("admin"))
+    assert r.status_code == 201, r.text
+    url = r.json()["photo_url"]
+    assert client.get(url, headers=auth("leader1")).status_code == 200  # a reader of the region
+    assert client.get(url, headers=auth("officer1")).status_code == 403
+    assert client.get(url, headers=auth("citizen1")).status_code == 403
+    r = client.patch(f"{API}/people/{r.json()['id']}", json={"photo": None}, headers=auth("admin"))
+    assert r.json()["photo_url"] is None
+
+
+def test_recording_access_follows_the_device(client, auth, db_session):
+    from casehelpers import jpeg
+
+    r = client.post("/api/v1/files", headers=auth("officer1"), files={"file": ("p.jpg", jpeg(), "image/jpeg")})
+    fid = int(r.json()["token"].split(".")[0])
+    cam = next(e for e in client.get(f"{API}/equipment/mine", headers=auth("officer1")).json()["items"]
+               if e["type"] == "body_camera")
+    r = client.post(f"{API}/media", json={"device_id": cam["device_id"], "file_id": fid,
+                                          "recorded_at": (clock.now() - timedelta(minutes=1)).isoformat()},
+                    headers=auth("officer1"))
+    assert r.status_code == 201, r.text
+    assert client.get(f"/api/v1/files/{fid}", headers=auth("reviewer1")).status_code == 200
+    assert client.get(f"/api/v1/files/{fid}", headers=auth("assistant1")).status_code == 403

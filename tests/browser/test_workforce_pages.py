@@ -28,6 +28,12 @@ def test_training_and_equipment_pages(open_page):
     page = open_page("admin", path="/workforce/training")
     page.locator("#sessions tbody tr[data-id]").first.wait_for()
     page.locator("#ranking tbody tr").first.wait_for()
+    page.locator("#sessions [data-action=attend]").first.click()
+    first = page.locator(".modal select[name=ids] option").first
+    first.wait_for(state="attached")
+    page.select_option(".modal select[name=ids]", [first.get_attribute("value")])
+    page.click(".modal [data-action=submit]")
+    page.locator(".toast.ok").wait_for()
     page.goto("/workforce/equipment")
     page.locator("#equipment tbody tr[data-id]").first.wait_for()
     page.select_option("#filters select[name=type]", "body_camera")
