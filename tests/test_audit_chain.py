@@ -190,3 +190,45 @@ def test_api_records_and_reads_a_subject(client, auth, db_session):
     assert doc["ok"] and [i["seq"] for i in doc["items"]] == [1, 2] and doc["items"][0]["device_id"] == "BWC-0042"
     assert client.get("/api/v1/audit/enf_case:77", headers=auth("assistant1")).status_code == 403
     assert files  # the upload went through core.files (SHA-256 computed there)
+
+
+def test_concurrent_writers_never_fork_a_chain(engine):
+    """Several threads append to the same new stream, each in its own committed transaction: the chain
+    ends with consecutive seqs and verifies (PG: row lock on the head; SQLite: the write lock)."""
+    import threading
+    import uuid
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.orm import Session
+
+    stream = f"conc:{uuid.uuid4().hex[:12]}"
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        for i in range(8):
+            for _attempt in range(20):
+                s = Session(bind=engine, expire_on_commit=False)
+                try:
+                    audit.record(s, subject=stream, action=f"w{k}-{i}", actor_id=k, at=T0, payload={"i": i})
+                    s.commit()
+                    break
+                except (IntegrityError, OperationalError):
+                    s.rollback()  # lost a race: try again
+                except BaseException as exc:
+                    errors.append(exc)
+                    s.rollback()
+                    return
+                finally:
+                    s.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    with Session(bind=engine) as s:
+        (rep,) = audit.verify(s, stream)
+        seqs = list(s.scalars(select(AuditEntry.seq).where(AuditEntry.stream == stream).order_by(AuditEntry.seq)))
+    assert rep.ok, rep.problems
+    assert seqs == list(range(1, 33))
