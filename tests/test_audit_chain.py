@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text, update
@@ -19,7 +20,8 @@ SHA = hashlib.sha256(b"body-camera clip").hexdigest()
 def _chain(s, subject="enf_case:1", n=5):
     return [audit.record(s, subject=subject, action=f"act{i}", actor_id=7, at=T0 + timedelta(minutes=i),
                          location={"lon": 120.86, "lat": 32.01, "address": "人民路"}, device_id="BWC-0042",
-                         payload={"step": i, "note": "现场检查", "fine": 200.5},
+                         payload={"step": i, "note": "现场检查", "fine": 200.5, "big": 1e20, "tiny": 1e-7,
+                                  "amount": Decimal("12.30"), "when": date(2026, 11, 20)},
                          media=[{"sha256": SHA, "kind": "video", "name": "clip.mp4"}] if i == 2 else ())
             for i in range(1, n + 1)]
 

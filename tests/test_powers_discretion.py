@@ -167,6 +167,23 @@ def test_new_version_takes_over_from_its_date(db_session):
                                                     "tiers": [{"name": "一般"}]})
 
 
+def test_art37_the_lighter_of_old_and_new_standard(db_session):
+    service.create_standard(db_session, STALL, {
+        "title": "占道经营裁量基准（减轻）", "effective_from": "2026-12-01", "statutory_min": "50", "statutory_max": "500",
+        "tiers": [{"name": "一般", "conditions": "全部", "fine_min": "50", "fine_max": "100", "is_default": True}]})
+    lighter = service.choose_discretion_lighter(db_session, STALL, facts=F(), act_on=AT, decide_on=date(2026, 12, 5))
+    assert (lighter.standard_version, lighter.fine_max) == (2, Decimal("100"))
+    assert any("第三十七条" in r for r in lighter.reasons)
+    same_day = service.choose_discretion_lighter(db_session, STALL, facts=F(), act_on=AT, decide_on=AT)
+    assert same_day.standard_version == 1
+    service.create_standard(db_session, STALL, {
+        "title": "占道经营裁量基准（加重）", "effective_from": "2027-01-01", "statutory_min": "50", "statutory_max": "500",
+        "tiers": [{"name": "一般", "conditions": "全部", "fine_min": "300", "fine_max": "500", "is_default": True}]})
+    heavier = service.choose_discretion_lighter(db_session, STALL, facts=F(), act_on=date(2026, 12, 10),
+                                                decide_on=date(2027, 1, 5))
+    assert (heavier.standard_version, heavier.fine_max) == (2, Decimal("100"))
+
+
 @pytest.mark.parametrize("values, code", [
     ({"title": "x", "effective_from": "2027-01-01", "statutory_min": "50", "statutory_max": "500",
       "tiers": [{"name": "一般", "fine_min": "10", "fine_max": "100"}]}, "outside_statutory_range"),
