@@ -213,3 +213,46 @@ def test_refusals(db_session):
         choose_discretion(db_session, STALL, facts=F(base_tier="超严重"), at=AT)
     with pytest.raises(Invalid):
         choose_discretion(db_session, STALL, facts=F(harm="apocalyptic"), at=AT)
+
+
+# ---------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from chengguan.powers.discretion import AGGRAVATING, MITIGATING  # noqa: E402
+
+facts_st = st.builds(
+    DiscretionFacts,
+    party_type=st.sampled_from(["person", "org"]),
+    flags=st.frozensets(st.sampled_from(["area_le_2m2", "area_gt_10m2", "refused", "count_le_10", "x"]), max_size=3),
+    aggravating=st.frozensets(st.sampled_from(sorted(AGGRAVATING)), max_size=2),
+    mitigating=st.frozensets(st.sampled_from(sorted(MITIGATING)), max_size=2),
+    age=st.one_of(st.none(), st.integers(10, 80)),
+    capacity=st.sampled_from(["full", "partial", "none"]),
+    minor_violation=st.booleans(), corrected_in_time=st.booleans(),
+    harm=st.sampled_from(["none", "slight", "some", "serious"]), no_fault=st.booleans(),
+    prior_violations=st.one_of(st.none(), st.integers(0, 6)), first_violation=st.one_of(st.none(), st.booleans()),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=facts_st, code=st.sampled_from([STALL, WASTE, "DEMO-CF-0003", "DEMO-CF-0005"]))
+def test_outcome_stays_in_the_statutory_range_and_moves_the_right_way(db_session, facts, code):
+    out = choose_discretion(db_session, code, facts=facts, at=AT)
+    std = service.get_standard(db_session, out.standard_id)
+    if out.no_penalty:
+        assert out.education_required and out.fine_max == 0
+        return
+    assert std.statutory_min is None or out.fine_min >= std.statutory_min
+    assert std.statutory_max is None or out.fine_max <= std.statutory_max
+    plain = choose_discretion(db_session, code, facts=DiscretionFacts(
+        party_type=facts.party_type, flags=facts.flags, base_tier=out.base_tier), at=AT)
+    agg = any(a["kind"] == "aggravating" for a in out.applied)
+    mit = any(a["kind"] == "mitigating" for a in out.applied)
+    if agg and not mit:
+        assert out.tier_rank >= plain.tier_rank
+    if mit and not agg:
+        assert out.tier_rank <= plain.tier_rank
+    if agg == mit:
+        assert out.tier_rank == plain.tier_rank
