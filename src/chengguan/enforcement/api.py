@@ -64,7 +64,7 @@ def work_list(session: DbSession, user: CurrentUser, mine: bool = True,
     bad = [s for s in statuses if s not in service.workflow.STATUS_LABELS]
     if bad:
         raise Invalid(f"未知状态：{', '.join(bad)}")
-    rows = service.work_list(session, user, mine=mine, status=statuses or list(service.workflow.ALLOWED)[:9],
+    rows = service.work_list(session, user, mine=mine, status=statuses or None,
                              overdue=overdue, page=page, page_size=page_size)
     return CasePage(items=[views.summary(c) for c in rows], page=page, page_size=page_size)
 

@@ -1625,31 +1625,48 @@ def file_review(session: Session, p: Principal, case_id: int, *, scores: dict[st
 
 def work_list(session: Session, p: Principal, *, mine: bool = True, status: list[str] | None = None,
               overdue: bool | None = None, page: int = 1, page_size: int = 20) -> list[EnforcementCase]:
-    """Open cases nearest deadline first: the caller's own (lead or assisting officer), or all in the region."""
-    stmt = select(EnforcementCase)
-    statuses = status or list(workflow.ALLOWED)
+    """Cases with an open deadline, nearest first (index walks on ``next_due_at``), then open cases without one:
+    the caller's own (lead or assisting officer), or all in the caller's regions (``mine=False``)."""
+    from sqlalchemy import func
+
+    from chengguan.enforcement.models import OPEN_STATUSES
+
+    now = clock.now()
     if mine:
-        mine_stmt = [stmt.where(EnforcementCase.lead_officer_id == p.user_id, EnforcementCase.status.in_(statuses)),
-                     stmt.where(EnforcementCase.assist_officer_id == p.user_id, EnforcementCase.status.in_(statuses))]
-        if overdue:
-            mine_stmt = [s.where(EnforcementCase.next_due_at < clock.now()) for s in mine_stmt]
-        lim = page * page_size
-        rows: dict[int, EnforcementCase] = {}
-        for s in mine_stmt:
-            for c in session.scalars(s.order_by(EnforcementCase.next_due_at.is_(None), EnforcementCase.next_due_at,
-                                                EnforcementCase.id).limit(lim)):
-                rows[c.id] = c
-        ordered = sorted(rows.values(), key=lambda c: (c.next_due_at is None, c.next_due_at or clock.now(), c.id))
-        return ordered[(page - 1) * page_size: page * page_size]
-    stmt = stmt.where(EnforcementCase.status.in_(statuses))
+        sources = [EnforcementCase.lead_officer_id == p.user_id, EnforcementCase.assist_officer_id == p.user_id]
+    else:
+        regions = [r for role in STAFF for r in p.regions(role)]
+        if None in regions:
+            sources = [EnforcementCase.id > 0]
+        else:
+            conds = [EnforcementCase.street_code.like(f"{r}%") for r in dict.fromkeys(regions) if r]
+            sources = [or_(*conds)] if conds else [EnforcementCase.id < 0]
+    extra = []
+    if status:
+        extra.append(EnforcementCase.status.in_(status))
     if overdue:
-        stmt = stmt.where(EnforcementCase.next_due_at < clock.now())
-    regions = [r for role in STAFF for r in p.regions(role)]
-    if None not in regions:
-        conds = [EnforcementCase.street_code.like(f"{r}%") for r in regions if r]
-        stmt = stmt.where(or_(*conds)) if conds else stmt.where(EnforcementCase.id < 0)
-    return list(session.scalars(stmt.order_by(EnforcementCase.next_due_at.is_(None), EnforcementCase.next_due_at,
-                                              EnforcementCase.id).limit(page_size).offset((page - 1) * page_size)))
+        extra.append(EnforcementCase.next_due_at < now)
+    offset, limit = (page - 1) * page_size, page_size
+    rows: dict[int, EnforcementCase] = {}
+    for src in sources:
+        stmt = (select(EnforcementCase).where(src, EnforcementCase.next_due_at.is_not(None), *extra)
+                .order_by(EnforcementCase.next_due_at, EnforcementCase.id).limit(offset + limit))
+        for c in session.scalars(stmt):
+            rows[c.id] = c
+    due = sorted(rows.values(), key=lambda c: (c.next_due_at, c.id))[offset:offset + limit]
+    if len(due) >= limit or overdue:
+        return due
+    n_due = sum(int(session.scalar(select(func.count()).select_from(EnforcementCase)
+                                   .where(src, EnforcementCase.next_due_at.is_not(None), *extra)) or 0)
+                for src in sources)
+    rest: list[EnforcementCase] = []
+    for src in sources:
+        stmt = (select(EnforcementCase).where(src, EnforcementCase.next_due_at.is_(None),
+                                              EnforcementCase.status.in_(status or OPEN_STATUSES))
+                .order_by(EnforcementCase.id.desc()).limit(max(0, offset - n_due) + limit))
+        rest += list(session.scalars(stmt))
+    rest = sorted({c.id: c for c in rest}.values(), key=lambda c: -c.id)
+    return due + rest[max(0, offset - n_due):][:limit - len(due)]
 
 
 def open_timers(session: Session, case_id: int) -> list[EnforcementTimer]:
