@@ -164,9 +164,10 @@ class LeadInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def place_code(session: Session, street_code: str | None, lon: float | None, lat: float | None) -> str | None:
-    """The division the case belongs to (for permissions): the given street, the street at the point, or the
-    district."""
+def place_code(session: Session, street_code: str | None, lon: float | None, lat: float | None,
+               p: Principal | None = None) -> str | None:
+    """The division the case belongs to (for permissions): the given street, the street at the point, the
+    caller's own area (a phone without a position fix), or the district."""
     if street_code:
         return street_code
     from chengguan.geo import service as geo
@@ -175,6 +176,10 @@ def place_code(session: Session, street_code: str | None, lon: float | None, lat
         loc = geo.locate(session, lon, lat)
         if loc is not None:
             return str(loc.street_code)
+    elif p is not None:
+        own = [r for role in (Role.OFFICER, Role.AUXILIARY) for r in p.regions(role) if r]
+        if own:
+            return own[0]
     return str(geo.city_info(session).get("district_code") or "") or None
 
 
@@ -187,7 +192,7 @@ def _case_no(session: Session, at: datetime) -> str:
 def create_lead(session: Session, p: Principal, data: LeadInput, at: datetime | None = None) -> EnforcementCase:
     """案件来源登记: patrol, complaint, transfer from another agency, designated jurisdiction (指定管辖)."""
     at = _now(at)
-    data.street_code = place_code(session, data.street_code, data.lon, data.lat)
+    data.street_code = place_code(session, data.street_code, data.lon, data.lat, p)
     p.require((Role.OFFICER, Role.AUXILIARY, Role.LEADER, Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN),
               data.street_code, "登记执法线索")
     if data.source not in SOURCE_LABELS or data.source == "summary":
@@ -1369,7 +1374,7 @@ def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetim
     """当场处罚 (APL 51–53, 68–71): only a warning or a fine ≤ ¥200 (citizen) / ≤ ¥3,000 (organisation); the
     numbered decision is handed over on the spot; cash only ≤ ¥100 or hard to collect later."""
     at = _now(at)
-    data.street_code = place_code(session, data.street_code, data.lon, data.lat)
+    data.street_code = place_code(session, data.street_code, data.lon, data.lat, p)
     _not_auxiliary_only(p, "当场处罚")
     p.require((Role.OFFICER,), data.street_code, "当场处罚")
     if p.user_id not in data.officer_ids:
