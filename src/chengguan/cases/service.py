@@ -230,6 +230,7 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
                              name=name, phone=phone, channel=channel, reported_at=now))
     duplicates = likely_duplicates(session, case)
     case.case_no = new_case_no(session, now)
+    session.flush()
     if status == "verifying":
         add_tasks(session, case, "verify", collectors)
     from chengguan.cases import actions
