@@ -9,11 +9,11 @@ START, END = "<!-- generated:settings:start -->", "<!-- generated:settings:end -
 
 
 def settings_markdown() -> str:
+    from fastapi import FastAPI
+
     import chengguan.routes
     from chengguan.core.config import Settings
     from chengguan.system.settings import REGISTRY
-
-    from fastapi import FastAPI
 
     chengguan.routes.load_all()
     chengguan.routes.include_all(FastAPI())  # page modules define settings too (e.g. the command map's)
