@@ -480,12 +480,7 @@ def _region_rows(session: Session, p: Principal | None, per: Period, s: dict[str
     derived = s["derived"].get("region", {})
     names = _base_counts(LEVEL_COUNTS["region"], derived)
     n = UNITS[unit]
-    # Grid counts and classes of every unit (立案数 per grid, 一类/二类 by majority of its grids).
-    gstmt = select(func.substr(UnitGrid.code, 1, n), UnitGrid.region_class, func.count()).group_by(
-        func.substr(UnitGrid.code, 1, n), UnitGrid.region_class)
-    grids: dict[str, dict[int, int]] = defaultdict(dict)
-    for code, rc, cnt in session.execute(gstmt):
-        grids[code][int(rc)] = int(cnt)
+    grids = _grid_table(session)["units"][unit]  # {unit code: {region class: number of grids}}
     agg: dict[str, dict[str, int]] = {}
     for g, counts in by_grid.items():
         if g is None:
@@ -520,12 +515,38 @@ def _visible(p: Principal | None, code: str) -> bool:
     return False
 
 
+_GRID_CACHE: dict[Any, dict[str, Any]] = {}
+
+
+def _grid_table(session: Session) -> dict[str, Any]:
+    """Unit grids rolled up per level ({code: {class: n}}) and their names, cached per database and geo
+    version (the layer changes only on import): 127k grids cost ~0.5 s to read, not worth paying per request."""
+    from chengguan.system import counters
+
+    bind = session.get_bind()
+    key = (str(getattr(bind, "engine", bind).url), counters.peek(session, "geo_version"))
+    hit = _GRID_CACHE.get(key)
+    if hit is not None:
+        return hit
+    units: dict[str, dict[str, dict[int, int]]] = {u: defaultdict(dict) for u in UNITS}
+    names: dict[str, str] = {}
+    for code, name, rc in session.execute(select(UnitGrid.code, UnitGrid.name, UnitGrid.region_class)):
+        rc = int(rc)
+        names[code] = name or code
+        for u, n in UNITS.items():
+            d = units[u][code[:n]]
+            d[rc] = d.get(rc, 0) + 1
+    _GRID_CACHE.clear()
+    _GRID_CACHE[key] = {"units": units, "names": names}
+    return _GRID_CACHE[key]
+
+
 def _region_names(session: Session, unit: str, keys: set[str]) -> dict[str, str]:
     if not keys:
         return {}
     if unit == "grid":
-        return {c: n or c for c, n in session.execute(select(UnitGrid.code, UnitGrid.name).where(
-            UnitGrid.code.in_(list(keys))))}
+        names = _grid_table(session)["names"]
+        return {k: names.get(k, k) for k in keys}
     return dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(list(keys)))).all())
 
 
