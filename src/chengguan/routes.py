@@ -29,9 +29,13 @@ def load_all() -> None:
 def include_all(app: FastAPI) -> None:
     from chengguan.accounts import api as accounts_api
     from chengguan.assessment import api as assessment_api
+    from chengguan.assessment import pages as assessment_pages
     from chengguan.bulletin import api as bulletin_api
+    from chengguan.bulletin import pages as bulletin_pages
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
+    from chengguan.evaluation import api as evaluation_api
+    from chengguan.evaluation import pages as evaluation_pages
     from chengguan.duty import api as duty_api
     from chengguan.enforcement import api as enforcement_api
     from chengguan.evaluation import api as evaluation_api
@@ -43,6 +47,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.powers.routers import foundation_routers
     from chengguan.public import api as public_api
     from chengguan.standardization import api as standardization_api
+    from chengguan.standardization import pages as standardization_pages
     from chengguan.system import api as system_api
     from chengguan.web import pages as web_pages
     from chengguan.web import shell as web_shell
@@ -58,6 +63,7 @@ def include_all(app: FastAPI) -> None:
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
         evaluation_api.router, bulletin_api.router, assessment_api.router, assessment_api.public,
         standardization_api.router,
+        evaluation_pages.router, bulletin_pages.router, assessment_pages.router, standardization_pages.router,
         command_pages.router,
         admin_pages.router,
         notify_api.router, positions_api.router, duty_api.router, public_api.router, web_pages.router,
