@@ -318,7 +318,8 @@ async function paintQueue() {
   clear(box, h('b', null, `待发送 ${items.length} 条`), h('span', { class: 'muted' }, navigator.onLine ? ' · 正在重试' : ' · 网络恢复后自动发送'),
     h('ul', null, items.map((i) => h('li', { dataset: { queued: i.key } },
       `${fmt.dateTime(i.created, 'short')} · ${i.body.description.slice(0, 20)} · ${i.photos.length} 张照片`,
-      i.failed ? [h('div', { class: 'err' }, `未能上报：${i.error}`), h('button', { type: 'button', class: 'btn btn-sm', onclick: async () => { await queue.remove(i.key); paintQueue(); } }, '删除')] : null))),
+      i.failed ? [h('div', { class: 'err' }, `未能上报：${i.error}`), h('button', { type: 'button', class: 'btn btn-sm', onclick: async () => { await queue.remove(i.key); paintQueue(); } }, '删除')]
+        : i.error ? h('div', { class: 'muted' }, `上次尝试：${i.error}（将自动重试）`) : null))),
     navigator.onLine ? h('button', { type: 'button', class: 'btn btn-sm', onclick: () => queue.flush() }, '立即发送') : null);
 }
 
