@@ -215,6 +215,21 @@ def test_mobile_report_waits_offline_and_is_sent_when_the_network_returns(open_p
     assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)").endswith("/m/sw.js")
 
 
+def test_mobile_starts_without_a_network_once_loaded(open_page, live):
+    """The service worker keeps the app shell: after one visit, 城管通 opens offline and can take a report."""
+    page = _mobile(open_page, live)
+    page.wait_for_function("() => window.cgOfflineReady > 5")  # the worker cached the page, modules, styles, Leaflet
+    allow_console(page, "ERR_INTERNET_DISCONNECTED")  # the map's city layers cannot load offline
+    page.context.set_offline(True)
+    page.reload()
+    page.locator("#m-net.off").wait_for()
+    assert page.locator("#m-net").inner_text() == "离线"
+    page.click(".m-tabbar [data-tab=report]")
+    page.locator("#m-form #m-submit").wait_for()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(False)
+
+
 def test_mobile_resending_the_same_report_creates_one_case(open_page, live):
     """The queue's Idempotency-Key: the same record sent twice (a lost answer, a retry) is one case."""
     page = _mobile(open_page, live)

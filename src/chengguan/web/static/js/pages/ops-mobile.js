@@ -380,6 +380,17 @@ function sendPosition() {
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch((e) => console.warn('城管通离线功能不可用', e.message));
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data && e.data.type === 'precached') window.cgOfflineReady = e.data.count;
+  });
+  navigator.serviceWorker.startMessages();
+  // Hand the worker what this page loaded, so that 城管通 also starts without a network next time.
+  navigator.serviceWorker.ready.then((reg) => {
+    const leaflet = ['marker-icon.png', 'marker-icon-2x.png', 'marker-shadow.png'].map((f) => `/static/vendor/leaflet/images/${f}`);
+    const urls = [location.pathname, '/m/manifest.webmanifest', ...leaflet, ...performance.getEntriesByType('resource').map((r) => r.name)]
+      .filter((u) => { const x = new URL(u, location.href); return x.origin === location.origin && !x.pathname.startsWith('/api/'); });
+    (reg.active || navigator.serviceWorker.controller)?.postMessage({ type: 'precache', urls: [...new Set(urls)] });
+  }).catch(() => null);
 }
 paintNet();
 tickCountdowns();
