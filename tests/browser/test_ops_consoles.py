@@ -72,7 +72,6 @@ def test_accept_registers_with_the_condition_and_merges_a_duplicate(open_page, l
     _open_case(page, first)
     page.locator(".ops-dups").wait_for()  # the likely duplicate is listed with the case
     assert dup["case_no"] in page.locator(".ops-dups").inner_text()
-    _shot(page, "accept")
     page.click("[data-action=register]")
     page.locator(".modal input[name=condition_code][value='2']").check()
     _submit_modal(page)
@@ -113,7 +112,7 @@ def test_dispatcher_dispatches_to_two_departments_and_approves_an_extension(open
     assert suggested.count() == 1  # the routing table's department is preselected
     page.locator(".dept-pick input:not(:checked)").first.check()
     page.fill(".modal textarea[name=opinion]", "请两部门配合处置")
-    _shot(page, "dispatch")
+    _shot(page, "dispatch-dialog")
     _submit_modal(page)
     page.locator(".toast.ok").first.wait_for()
     after = live.api("admin").get(f"/api/v1/cases/{case['id']}")
@@ -141,7 +140,6 @@ def test_department_feeds_back_with_an_after_photo(open_page, live, tmp_path):
     page = open_page("dept1", path="/dept")
     _open_case(page, case)
     assert page.locator("#ops-detail .countdown").count() >= 1
-    _shot(page, "dept")
     page.click("[data-action=feedback]")
     # Refused without the after-photo (checked in the form before anything is sent).
     page.fill(".modal textarea[name=opinion]", "已清理占道摊点")
