@@ -22,7 +22,14 @@ def _shot(page: Any, name: str, full: bool = False) -> None:
     if os.environ.get("CHENGGUAN_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.wait_for_timeout(400)  # let the map tiles of the city layers settle
-        page.screenshot(path=str(SHOTS / f"ops-{name}.png"), full_page=full)
+        size = page.viewport_size
+        if full:  # a tall viewport rather than full_page: the sticky top bar would be drawn mid-page
+            page.set_viewport_size({"width": size["width"], "height": 1290})
+            page.evaluate("window.scrollTo(0, 0)")
+            page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / f"ops-{name}.png"))
+        if full:
+            page.set_viewport_size(size)
 
 
 def _photo(tmp_path: Path, name: str = "p.jpg", color: tuple[int, int, int] = (150, 120, 90)) -> str:
@@ -183,6 +190,9 @@ def _fill_report(page: Any, tmp_path: Path, description: str, search: str = "zdj
     page.set_input_files("#m-photos input[capture]", _photo(tmp_path))
     page.click("#m-cat")
     page.fill(".m-sheet input", search)  # pinyin initials of 占道经营
+    page.locator(".m-sheet button[data-code='09006']").wait_for()
+    if search == "zdjy":
+        _shot(page, "mobile-categories")
     page.click(".m-sheet button[data-code='09006']")
     page.locator("#m-conds input").first.wait_for()
     page.fill("#m-desc", description)
