@@ -332,7 +332,7 @@ def likely_duplicates(session: Session, case: Case, limit: int = 5) -> list[dict
         if d <= radius:
             out.append({"id": oid, "case_no": no, "status": status, "category_code": cat,
                         "same_category": cat == case.category_code, "distance_m": round(d, 1), "reported_at": at,
-                        "address": address})
+                        "address": address, "lon": lon, "lat": lat})
     out.sort(key=lambda r: (not r["same_category"], r["distance_m"]))
     return out[:limit]
 
