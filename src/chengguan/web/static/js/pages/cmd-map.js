@@ -68,7 +68,7 @@ const clusterIcon = (cluster) => {
   const size = n < 10 ? 30 : n < 100 ? 36 : 44;
   return L.divIcon({ html: `<div class="cmd-cluster${red ? ' has-red' : ''}"><span>${n}</span></div>`, className: '', iconSize: [size, size] });
 };
-const markers = L.markerClusterGroup({ maxClusterRadius: 48, iconCreateFunction: clusterIcon, chunkedLoading: true, showCoverageOnHover: false });
+const markers = L.markerClusterGroup({ maxClusterRadius: 48, disableClusteringAtZoom: 18, iconCreateFunction: clusterIcon, chunkedLoading: true, showCoverageOnHover: false });
 markers.addTo(cm.map);
 const bubbles = L.layerGroup().addTo(cm.map);
 const people = L.layerGroup().addTo(cm.map);
