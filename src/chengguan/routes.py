@@ -15,6 +15,7 @@ def load_all() -> None:
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
     from chengguan.web import basemap as _bm  # noqa: F401
+    from chengguan.web.command import pages as _cmd  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
