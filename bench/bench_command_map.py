@@ -78,7 +78,7 @@ def build() -> None:
                               count(*) OVER () AS n FROM categories WHERE kind = 'matter')
             INSERT INTO cases ({", ".join(cols)})
             SELECT {select}
-            FROM generate_series(1, :n) AS i
+            FROM generate_series(1::bigint, :n) AS i
             JOIN g ON g.rn = (i * 7919) % g.n
             JOIN c ON c.rn = ((i * 31) % 97 * (i % 13) + i / 50000) % c.n
             CROSS JOIN (SELECT * FROM cases WHERE id = :tmpl) AS t
