@@ -126,6 +126,8 @@ def test_admin_edits_a_time_limit_and_a_routing_rule(open_page, live):
     page.locator(".toast.ok").wait_for()
     rules = {r["id"]: r for r in admin.get("/api/v1/admin/routing-rules/named")}
     assert rules[rule_id]["priority"] == 7 and rules[rule_id]["note"] == "浏览器测试修改"
+    page.reload()  # and the console shows it after a reload
+    assert "浏览器测试修改" in page.locator(f"#rules tr[data-rule='{rule_id}']").inner_text()
 
 
 def test_admin_enters_a_holiday_and_changes_roles(open_page, live):
@@ -158,6 +160,9 @@ def test_admin_enters_a_holiday_and_changes_roles(open_page, live):
     users = admin.get("/api/v1/users", q="collector2")["items"]
     roles = {g["role"] for g in users[0]["roles"]}
     assert {"collector", "assessor"} <= roles
+    page.reload()
+    page.fill("#user-q", "collector2")
+    page.locator("#users tr[data-user='collector2'] .chip[data-role=assessor]").wait_for()
 
 
 def test_map_falls_back_to_city_layers_when_no_tile_server_answers(open_page, live):

@@ -44,7 +44,7 @@ async function fillSelects() {
     groups.get(g).push(h('option', { value: c.code }, `${c.name}（${c.code}）`));
   }
   $('#f-category').append(...[...groups].map(([g, opts]) => h('optgroup', { label: g }, opts)));
-  $('#f-dept').append(...depts.filter((d) => d.is_active && d.kind !== 'centre').map((d) => h('option', { value: d.id }, d.short_name || d.name)));
+  $('#f-dept').append(...depts.filter((d) => d.is_active && !['supervision', 'command'].includes(d.kind)).map((d) => h('option', { value: d.id }, d.short_name || d.name)));
 }
 
 function filters() {
