@@ -23,6 +23,7 @@ def load_all() -> None:
     from chengguan.standardization import service as _std  # noqa: F401
     from chengguan.web import basemap as _bm  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
+    from chengguan.web.command import pages as _cmd  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
