@@ -223,3 +223,13 @@ def test_joint_operation_with_tasks_cases_and_report(client, auth, db_session):
     assert html.status_code == 200 and "夜市占道经营专项整治" in html.text and "暂扣物品" in html.text
     pdf = client.get(f"/api/v1/duty/operations/{oid}/report", params={"format": "pdf"}, headers=auth("leader1"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("path", ["/duty", "/duty/playback", "/duty/operations"])
+def test_console_pages_render_for_planners_and_refuse_collectors(client, path):
+    r = client.post("/api/v1/auth/login", json={"username": "shiftlead1", "password": "demo"})
+    assert r.status_code == 200
+    page = client.get(path)
+    assert page.status_code == 200 and "/static/js/pages/duty" in page.text
+    client.post("/api/v1/auth/login", json={"username": "collector1", "password": "demo"})
+    assert client.get(path).status_code == 403

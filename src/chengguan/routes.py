@@ -11,12 +11,12 @@ def load_all() -> None:
     from chengguan.cases import actions as _a  # noqa: F401
     from chengguan.cases import jobs as _cj  # noqa: F401
     from chengguan.catalog import service as _c  # noqa: F401
-    from chengguan.geo import service as _g  # noqa: F401
     from chengguan.duty import jobs as _dj  # noqa: F401
+    from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.positions import service as _pos  # noqa: F401
-    from chengguan.worktime import service as _w  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
+    from chengguan.worktime import service as _w  # noqa: F401
 
 
 def include_all(app: FastAPI) -> None:
@@ -24,6 +24,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
     from chengguan.duty import api as duty_api
+    from chengguan.duty import pages as duty_pages
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.org import api as org_api
@@ -39,6 +40,6 @@ def include_all(app: FastAPI) -> None:
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
-        notify_api.router, positions_api.router, duty_api.router, public_api.router, web_pages.router,
+        notify_api.router, positions_api.router, duty_api.router, duty_pages.router, public_api.router, web_pages.router,
     ):
         app.include_router(r)
