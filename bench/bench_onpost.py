@@ -6,7 +6,7 @@ Points are generated **synthetically in memory** (not read from the database): t
 (citygen, 海门-like, ~123 responsibility grids) is generated, each officer is assigned one responsibility
 grid and walks a random walk (≈1 m/s, one fix every ``interval`` s for ``hours``) starting at one of its unit
 grids, so some wander out of their area and a few stop reporting for a while (alerts). The timed part is
-exactly what the service does after loading the points: ``chengguan.duty.onpost.compute`` — point → unit grid
+what the service does after loading the points: ``chengguan.duty.onpost.compute_chunked`` — point → unit grid
 for every fix via the raster grid index, time inside, distance, coverage, on-post flag and alerts.
 Prints a Markdown table row; JSON goes to bench/out/onpost.json.
 """
@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from chengguan.demo import citygen
-from chengguan.duty.onpost import Params, compute
+from chengguan.duty.onpost import Params, compute_chunked
 from chengguan.geo.coords import metres_per_degree
 from chengguan.geo.gridindex import GridIndex
 
@@ -76,7 +76,7 @@ def main() -> None:
     start = np.full(M, day0)
     until = np.full(M, day0 + a.hours * 3600)
     t2, c2 = time.perf_counter(), time.process_time()
-    res = compute(index, member, t, lon, lat, n_members=M, allowed=allowed, start=start, until=until,
+    res = compute_chunked(index, member, t, lon, lat, n_members=M, allowed=allowed, start=start, until=until,
                   params=Params())
     t_compute = time.perf_counter() - t2
     cpu_compute = time.process_time() - c2  # CPU seconds of this process: the machine is shared

@@ -365,7 +365,7 @@ def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime |
                           dtype=np.int64) for _, s in members]
     starts = np.array([s.starts_at.timestamp() for _, s in members])
     untils = np.array([min(s.ends_at, now).timestamp() for _, s in members])
-    res = onpost.compute(index, member, pts["t"][take], pts["lon"][take], pts["lat"][take],
+    res = onpost.compute_chunked(index, member, pts["t"][take], pts["lon"][take], pts["lat"][take],
                          n_members=len(members), allowed=allowed, start=starts, until=untils,
                          params=params(session))
     out: dict[int, dict[str, Any]] = {}
