@@ -25,6 +25,7 @@ def load_all() -> list[Callable[..., Any]]:
 # (called after the history, in a new transaction).
 AFTER_HISTORY: list[str] = [
     "chengguan.web.demo:live_desk",  # consoles: a working day in progress, collectors' positions
+    "chengguan.duty.demo:load",  # duty: joint squads on shift, tracks, on-post, alerts, joint operations
 ]
 
 
