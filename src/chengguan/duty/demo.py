@@ -48,9 +48,15 @@ def _name(rng: random.Random) -> str:
 
 def _walk(rng: random.Random, polys: list[Any], t0: float, t1: float) -> tuple[list[float], list[float], list[float]]:
     """Fixes every INTERVAL s from t0 to t1 walking (≈1.2 m/s) between random points of the unit grids."""
-    pts = [shapely.point_on_surface(p) for p in polys]
-    rng.shuffle(pts)
-    mx, my = metres_per_degree(pts[0].y)
+    left = [shapely.point_on_surface(p) for p in polys]
+    rng.shuffle(left)
+    mx, my = metres_per_degree(left[0].y)
+    pts = [left.pop()]
+    while left:  # nearest-neighbour tour: short legs that stay inside the area, back and forth
+        cur = pts[-1]
+        k = min(range(len(left)), key=lambda j: ((left[j].x - cur.x) * mx) ** 2 + ((left[j].y - cur.y) * my) ** 2)
+        pts.append(left.pop(k))
+    pts += pts[-2:0:-1]
     ts, xs, ys = [], [], []
     t, k = t0, 0
     x, y = pts[0].x, pts[0].y
@@ -112,16 +118,10 @@ def load(session: Session, scale: str, seed: int) -> None:
                      for p, lead in members]
         session.add(s)
         shifts.append(s)
-        leader = members[3][0]
-        code = f"QW-{rg.code}"
-        dev = TrackDevice(code=code, kind="phone", person_id=leader.id, holder_name=leader.name, force=leader.force,
-                          region_code=rg.street_code, key_version=1, key_hint=tracks.key_hint(tracks.device_key(code, 1)),
-                          is_active=True)
-        session.add(dev)
-        session.flush()
         polys = [geoms[c] for c in sorted(cells.get(rg.id, [])) if c in geoms]
         if not polys:
             continue
+        # The squad patrols together: the leader's phone every 30 s, the others' every 60 s, a few metres apart.
         ts, xs, ys = _walk(rng, polys, start.timestamp() + rng.uniform(0, 300), now.timestamp())
         if i == 1:  # leaves the area for 25 minutes, two hours ago
             out_pt = shapely.point_on_surface(geoms[min(set(geoms) - set(cells.get(rg.id, [])))])
@@ -133,10 +133,13 @@ def load(session: Session, scale: str, seed: int) -> None:
             lo, hi = now.timestamp() - 5400, now.timestamp() - 5400 + 2400
             keep = [k for k, t in enumerate(ts) if not (lo <= t < hi)]
             ts, xs, ys = [ts[k] for k in keep], [xs[k] for k in keep], [ys[k] for k in keep]
-        points += [{"device_id": dev.id, "at": datetime.fromtimestamp(t, UTC), "user_id": None, "lon": x, "lat": y,
-                    "accuracy_m": 5.0, "speed_mps": None} for t, x, y in zip(ts, xs, ys, strict=True)]
-        dev.last_point_at = datetime.fromtimestamp(ts[-1], UTC) if ts else None
-    _streets(session, rng, rgrids, start, n)
+        mx, my = metres_per_degree(ys[0]) if ys else (1.0, 1.0)
+        for j, (p, lead) in enumerate(members):
+            step = 1 if lead else 2
+            dx, dy = rng.gauss(0, 4) / mx, rng.gauss(0, 4) / my
+            _device(session, points, f"QW-{rg.code}-{j + 1}", p, rg.street_code, ts[::step],
+                    [x + dx for x in xs[::step]], [y + dy for y in ys[::step]])
+    shifts += _streets(session, rng, rgrids, start, n, cells, geoms, points)
     _collector(session, rng, cells, geoms, start, now, points)
     for k in range(0, len(points), 5000):
         session.execute(insert(TrackPoint.__table__), points[k:k + 5000])
@@ -145,9 +148,23 @@ def load(session: Session, scale: str, seed: int) -> None:
     _closed_operation(session, rgrids, now, admin)
 
 
-def _streets(session: Session, rng: random.Random, rgrids: list[ResponsibilityGrid], start: datetime, n: int) -> None:
+def _device(session: Session, points: list[dict[str, Any]], code: str, p: Person | None, region: str | None,
+            ts: list[float], xs: list[float], ys: list[float], user: User | None = None) -> None:
+    dev = TrackDevice(code=code, kind="phone", person_id=p.id if p else None, user_id=user.id if user else None,
+                      holder_name=p.name if p else (user.display_name if user else ""), force=p.force if p else None,
+                      region_code=region, key_version=1, key_hint=tracks.key_hint(tracks.device_key(code, 1)),
+                      is_active=True, last_point_at=datetime.fromtimestamp(ts[-1], UTC) if ts else None)
+    session.add(dev)
+    session.flush()
+    points += [{"device_id": dev.id, "at": datetime.fromtimestamp(t, UTC), "user_id": dev.user_id, "lon": x, "lat": y,
+                "accuracy_m": 5.0, "speed_mps": None} for t, x, y in zip(ts, xs, ys, strict=True)]
+
+
+def _streets(session: Session, rng: random.Random, rgrids: list[ResponsibilityGrid], start: datetime, n: int,
+             cells: dict[int, list[str]], geoms: dict[str, Any], points: list[dict[str, Any]]) -> list[DutyShift]:
     """Per street: a 24-hour duty (值守) by a 城管 officer and a standby (备勤) pair of 协管."""
     streets = sorted({r.street_code for r in rgrids if r.street_code})
+    out: list[DutyShift] = []
     for k, street in enumerate(streets):
         rg = next(r for r in rgrids if r.street_code == street)
         people = []
@@ -159,6 +176,15 @@ def _streets(session: Session, rng: random.Random, rgrids: list[ResponsibilityGr
             people.append(p)
         session.flush()
         day0 = clock.local(start).replace(hour=8, minute=0, second=0, microsecond=0)
+        if day0 > clock.now():
+            day0 -= timedelta(days=1)
+        post = shapely.point_on_surface(geoms[min(cells.get(rg.id, []))]) if cells.get(rg.id) else None
+        if post is not None:  # the 24-hour post: a fix a minute near the duty point
+            t1 = clock.now().timestamp()
+            ts = [day0.timestamp() + 60 * k for k in range(int((t1 - day0.timestamp()) // 60))]
+            mx, my = metres_per_degree(post.y)
+            _device(session, points, f"ZS-{street}", people[0], street, ts,
+                    [post.x + rng.gauss(0, 5) / mx for _ in ts], [post.y + rng.gauss(0, 5) / my for _ in ts])
         for name, kind, ps, span in (("24小时值守", "duty24", people[:1], 24), ("备勤组", "standby", people[1:], 24)):
             s = DutyShift(name=f"{name}", kind=kind, day=day0.date(), starts_at=day0, ends_at=day0 + timedelta(hours=span),
                           region_code=street, composition=None, note="")
@@ -166,7 +192,9 @@ def _streets(session: Session, rng: random.Random, rgrids: list[ResponsibilityGr
             s.members = [DutyAssignment(person_id=p.id, name=p.name, force=p.force, is_leader=False, status="on_duty")
                          for p in ps]
             session.add(s)
+            out.append(s)
     session.flush()
+    return out
 
 
 def _collector(session: Session, rng: random.Random, cells: dict[int, list[str]], geoms: dict[str, Any],
@@ -183,16 +211,8 @@ def _collector(session: Session, rng: random.Random, cells: dict[int, list[str]]
     if not polys:
         return
     rg = session.get(ResponsibilityGrid, rg_id)
-    dev = TrackDevice(code="CGT-collector1", kind="phone", user_id=u.id, holder_name=u.display_name,
-                      region_code=rg.street_code if rg else None, key_version=1,
-                      key_hint=tracks.key_hint(tracks.device_key("CGT-collector1", 1)), is_active=True)
-    session.add(dev)
-    session.flush()
     ts, xs, ys = _walk(rng, polys, start.timestamp(), now.timestamp())
-    points += [{"device_id": dev.id, "at": datetime.fromtimestamp(t, UTC), "user_id": u.id, "lon": x, "lat": y,
-                "accuracy_m": 5.0, "speed_mps": None} for t, x, y in zip(ts, xs, ys, strict=True)]
-    dev.last_point_at = datetime.fromtimestamp(ts[-1], UTC) if ts else None
-
+    _device(session, points, "CGT-collector1", None, rg.street_code if rg else None, ts, xs, ys, user=u)
 
 def _closed_operation(session: Session, rgrids: list[ResponsibilityGrid], now: datetime, admin: int | None) -> None:
     district = (rgrids[0].street_code or "")[:6]

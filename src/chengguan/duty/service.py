@@ -329,7 +329,8 @@ def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime |
     With ``record``: store them in duty_onpost and raise alerts (duty_alerts + outbox) for new ones."""
     now = now or clock.now()
     members: list[tuple[DutyAssignment, DutyShift]] = [
-        (a, s) for s in shifts for a in s.members if a.status == "on_duty" and s.starts_at < now]
+        (a, s) for s in shifts for a in s.members
+        if a.status == "on_duty" and s.starts_at < now and s.kind != "standby"]  # 备勤 waits on call: no area
     if not members:
         return {}
     index = _grid_index(session)
