@@ -55,6 +55,34 @@ end
 """
 
 
+def _proc_cpu(match: str) -> float:
+    """CPU seconds (user + system) of the processes whose command line contains ``match``, and of their
+    descendants: the uvicorn workers and, for PostgreSQL, the backends serving the benchmark database."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, float, str]] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        rest = stat[stat.rindex(")") + 2:].split()
+        procs[int(d.name)] = (int(rest[1]), (int(rest[11]) + int(rest[12])) / tick, cmd)
+    roots = {pid for pid, (_, _, cmd) in procs.items() if match in cmd}
+    total, seen = 0.0, set()
+    stack = list(roots)
+    while stack:
+        pid = stack.pop()
+        if pid in seen or pid not in procs:
+            continue
+        seen.add(pid)
+        total += procs[pid][1]
+        stack += [c for c, (pp, _, _) in procs.items() if pp == pid]
+    return total
+
+
 def device_key(code: str) -> bytes:
     return hmac.new(SECRET.encode(), f"track-device:{code}:1".encode(), hashlib.sha256).digest()
 
@@ -104,15 +132,20 @@ def run_one(db: str, a: argparse.Namespace, tmp: Path) -> dict[str, object]:
     with server("chengguan.app:create_app", env, workers=workers) as base:
         lua = tmp / f"tracks-{db}.lua"
         lua.write_text(LUA % (2, pool), encoding="utf-8")
+        port = base.rsplit(":", 1)[1]
+        match = f"--port {port}"
+        cpu0 = _proc_cpu(match) + (_proc_cpu("cg_bench_tracks") if db == "pg" else 0.0)
         load_before = os.getloadavg()
         res = wrk(base, lua, connections=a.connections, seconds=a.seconds)
         load_after = os.getloadavg()
+        cpu = _proc_cpu(match) + (_proc_cpu("cg_bench_tracks") if db == "pg" else 0.0) - cpu0
     with eng.connect() as c:
         stored = int(c.execute(text("select count(*) from track_points")).scalar_one())
         batches = int(c.execute(text("select count(*) from track_batches")).scalar_one())
     eng.dispose()
     return {"db": db, "workers": workers, **res, "points_stored": stored, "batches_stored": batches,
-            "points_per_s": round(stored / a.seconds), "batch": a.batch,
+            "points_per_s": round(stored / a.seconds), "batch": a.batch, "server_cpu_s": round(cpu, 1),
+            "points_per_cpu_s": round(stored / cpu) if cpu > 0 else None,
             "load_before": [round(x, 1) for x in load_before], "load_after": [round(x, 1) for x in load_after]}
 
 
@@ -130,11 +163,13 @@ def main() -> None:
         for db in a.db.split(","):
             rows.append(run_one(db, a, Path(d)))
     print(f"\nMachine: {machine()}\n{a.connections} connections, {a.seconds} s, wrk -t2, batches of {a.batch} points\n")
-    print("| database | uvicorn workers | batches/s | points stored/s | p50 ms | p99 ms | non-2xx | load (1 min) before → after |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| database | uvicorn workers | batches/s | points stored/s | server CPU s (app + DB) | points per CPU s "
+          "| p50 ms | p99 ms | non-2xx | load (1 min) before → after |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['db']} | {r['workers']} | {float(r['rps']):,.0f} | {r['points_per_s']:,} | {r.get('p50_ms', 0):.0f} "
-              f"| {r.get('p99_ms', 0):.0f} | {int(r['non_2xx'])} | {r['load_before'][0]} → {r['load_after'][0]} |")
+        print(f"| {r['db']} | {r['workers']} | {float(r['rps']):,.0f} | {r['points_per_s']:,} | {r['server_cpu_s']} "
+              f"| {r['points_per_cpu_s'] or 0:,} | {r.get('p50_ms', 0):.0f} | {r.get('p99_ms', 0):.0f} "
+              f"| {int(r['non_2xx'])} | {r['load_before'][0]} → {r['load_after'][0]} |")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "tracks_ingest.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=1),
                                             encoding="utf-8")

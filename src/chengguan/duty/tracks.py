@@ -42,7 +42,7 @@ from chengguan.core import clock
 from chengguan.core.config import get_settings
 from chengguan.core.db import is_sqlite
 from chengguan.core.errors import Conflict, Invalid, NotFound, Unauthorized
-from chengguan.duty.models import FORCES, TrackBatch, TrackDevice, TrackPoint
+from chengguan.duty.models import FORCES, TrackBatch, TrackDevice
 from chengguan.system import settings as cfg
 
 WINDOW = cfg.define("duty.track_request_window_seconds", 300,
@@ -431,16 +431,25 @@ def _touch(session: Session, dev: _Dev, last: tuple[float, float, float, float |
 # ---------------------------------------------------------------- reading
 
 def load_points(session: Session, device_ids: list[int], start: datetime, end: datetime) -> dict[str, np.ndarray]:
-    """Points of the devices in [start, end), sorted by (device, time), as arrays (t in epoch seconds)."""
+    """Points of the devices in [start, end), sorted by (device, time), as arrays (t in epoch seconds).
+    Times come back as epoch numbers from the database (no datetime object per row)."""
+    empty = {"device": np.zeros(0, np.int64), "t": np.zeros(0), "lon": np.zeros(0), "lat": np.zeros(0)}
     if not device_ids:
-        return {"device": np.zeros(0, np.int64), "t": np.zeros(0), "lon": np.zeros(0), "lat": np.zeros(0)}
-    rows = session.execute(select(TrackPoint.device_id, TrackPoint.at, TrackPoint.lon, TrackPoint.lat)
-                           .where(TrackPoint.device_id.in_(device_ids), TrackPoint.at >= start, TrackPoint.at < end)
-                           .order_by(TrackPoint.device_id, TrackPoint.at)).all()
-    return {"device": np.fromiter((r[0] for r in rows), np.int64, len(rows)),
-            "t": np.fromiter((r[1].timestamp() for r in rows), np.float64, len(rows)),
-            "lon": np.fromiter((r[2] for r in rows), np.float64, len(rows)),
-            "lat": np.fromiter((r[3] for r in rows), np.float64, len(rows))}
+        return empty
+    if is_sqlite(session):
+        epoch = "(julianday(at) - 2440587.5) * 86400.0"
+        lo, hi = (d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for d in (start, end))  # as stored
+    else:
+        epoch = "extract(epoch from at)"
+        lo, hi = start.isoformat(), end.isoformat()  # type: ignore[assignment]
+    ids = ",".join(str(int(i)) for i in device_ids)
+    rows = session.execute(text(
+        f"SELECT device_id, {epoch}, lon, lat FROM track_points WHERE device_id IN ({ids}) "
+        "AND at >= :lo AND at < :hi ORDER BY device_id, at"), {"lo": lo, "hi": hi}).all()
+    if not rows:
+        return empty
+    arr = np.array(rows, dtype=np.float64)
+    return {"device": arr[:, 0].astype(np.int64), "t": np.round(arr[:, 1], 3), "lon": arr[:, 2], "lat": arr[:, 3]}
 
 
 def simplify(lon: np.ndarray, lat: np.ndarray, tolerance_m: float) -> np.ndarray:
