@@ -24,6 +24,7 @@ def load_all() -> None:
     from chengguan.web import basemap as _bm  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
     from chengguan.web.command import pages as _cmd  # noqa: F401
+    from chengguan.workforce import jobs as _wfj  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
 
 
@@ -40,6 +41,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.duty import api as duty_api
     from chengguan.enforcement import api as enforcement_api
     from chengguan.evaluation import api as evaluation_api
+    from chengguan.duty import pages as duty_pages
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.open311 import api as open311_api
@@ -71,6 +73,7 @@ def include_all(app: FastAPI) -> None:
         *foundation_routers(),  # 权责清单, parties/credit, 执法全过程记录
         enforcement_api.router, enforcement_api.public,
         open311_api.router, open311_api.admin, public_api.staff,
+        notify_api.router, positions_api.router, duty_api.router, duty_pages.router, public_api.router, web_pages.router,
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
