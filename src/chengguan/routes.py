@@ -13,6 +13,7 @@ def load_all() -> None:
     from chengguan.cases import actions as _a  # noqa: F401
     from chengguan.cases import jobs as _cj  # noqa: F401
     from chengguan.catalog import service as _c  # noqa: F401
+    from chengguan.enforcement import jobs as _ej  # noqa: F401
     from chengguan.duty import jobs as _dj  # noqa: F401
     from chengguan.evaluation import service as _ev  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
@@ -40,6 +41,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.evaluation import pages as evaluation_pages
     from chengguan.duty import api as duty_api
     from chengguan.enforcement import api as enforcement_api
+    from chengguan.enforcement import pages as enforcement_pages
     from chengguan.evaluation import api as evaluation_api
     from chengguan.duty import pages as duty_pages
     from chengguan.geo import api as geo_api
@@ -64,6 +66,7 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
+        enforcement_api.router, enforcement_api.public, enforcement_pages.router,
         evaluation_api.router, bulletin_api.router, assessment_api.router, assessment_api.public,
         standardization_api.router,
         evaluation_pages.router, bulletin_pages.router, assessment_pages.router, standardization_pages.router,
