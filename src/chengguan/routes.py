@@ -11,6 +11,7 @@ def load_all() -> None:
     from chengguan.cases import actions as _a  # noqa: F401
     from chengguan.cases import jobs as _cj  # noqa: F401
     from chengguan.catalog import service as _c  # noqa: F401
+    from chengguan.exchange import jobs as _xj  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.open311 import service as _o311  # noqa: F401
@@ -23,6 +24,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.accounts import api as accounts_api
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
+    from chengguan.exchange import api as exchange_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.open311 import api as open311_api
@@ -40,6 +42,6 @@ def include_all(app: FastAPI) -> None:
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
-        open311_api.router, open311_api.admin, public_api.staff,
+        open311_api.router, open311_api.admin, public_api.staff, exchange_api.router, exchange_api.admin,
     ):
         app.include_router(r)
