@@ -31,6 +31,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.org import api as org_api
     from chengguan.positions import api as positions_api
     from chengguan.public import api as public_api
+    from chengguan.public import pages as public_pages
     from chengguan.system import api as system_api
     from chengguan.web import pages as web_pages
     from chengguan.web import shell as web_shell
@@ -43,5 +44,6 @@ def include_all(app: FastAPI) -> None:
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
         open311_api.router, open311_api.admin, public_api.staff, exchange_api.router, exchange_api.admin,
+        public_pages.router,
     ):
         app.include_router(r)
