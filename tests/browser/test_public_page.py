@@ -82,3 +82,15 @@ def test_admin_creates_an_open311_key(open_page) -> None:  # type: ignore[no-unt
     page.locator("#new-key").wait_for()
     assert "cg311_" in page.locator("#new-key").inner_text()
     assert page.locator("td", has_text="市民小程序").count() == 1
+
+
+def test_a_signed_in_citizen_reports_from_the_public_page(open_page, live) -> None:  # type: ignore[no-untyped-def]
+    page = open_page("citizen1", mobile=True, path="/public")
+    city = live.api("admin").get("/api/v1/city")
+    page.locator("#report-map.leaflet-container").wait_for()
+    page.evaluate("([lon, lat]) => window.cgPublic.setPoint(lon, lat)", [city["center"]["lon"], city["center"]["lat"]])
+    page.fill("#cat-search", "占道经营")
+    expect(page.locator("#category")).to_have_value("09006")
+    page.fill("#description", "登录后反映：摊贩占道")
+    page.click("#submit-report")
+    page.locator("#done-no").wait_for()  # the cookie session's CSRF token went with the POST

@@ -22,7 +22,9 @@ nav.add("participation", "公众参与", "/admin/participation", roles=[Role.ADM
 @router.get("/public")
 def public_page(request: Request, user: OptionalUser, no: str | None = None) -> Response:
     """Report a problem without an account, follow it by its number and query code, rate the result."""
-    return shell.render(request, "public/index.html", user=None, title="我要反映问题", map=True,
+    # The user (if signed in, e.g. a registered citizen earning points) is passed so the page carries the
+    # session's CSRF token: the cookie goes with every call and unsafe ones need the token.
+    return shell.render(request, "public/index.html", user=user, title="我要反映问题", map=True,
                         page={"no": (no or "")[:20], "signed_in": user is not None and user.has(Role.CITIZEN)})
 
 
