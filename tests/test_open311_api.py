@@ -212,13 +212,17 @@ def test_request_with_attributes_and_photo_followed_to_closure(client, key, auth
                              data={**form, "service_request_id": "nope", "update_id": "x"}), 404)
 
 
-def test_list_filters_window_cap_and_override(client, key, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_window_cap_and_override(client, key, auth, db_session) -> None:  # type: ignore[no-untyped-def]
     lon, lat = where(client)
     ids = []
     for i in range(3):
-        r = post(client, key, service_code="09006", lat=lat, long=lon, description=f"第{i}个",
+        r = post(client, key, service_code="09006", lat=lat, long=lon, description=f"第{i}个，联系我 13912345678",
                  **{"attribute[condition]": "1"})
         ids.append(r.json()[0]["service_request_id"])
+    # phone numbers in public text are masked; hotline cases (callers' details) are not listed by default
+    assert "139****5678" in client.get(f"{BASE}/requests/{ids[0]}.json").json()[0]["description"]
+    hot = Flow(client, auth).report("acceptor1", channel="hotline", description="来电：张先生反映摊贩占道")
+    assert_error(client.get(f"{BASE}/requests/{hot['case_no']}.json"), 404)
     all_ = client.get(f"{BASE}/requests.json").json()
     validate(all_, "requests.json")
     assert len(all_) <= 1000 and set(ids) <= {x["service_request_id"] for x in all_}
