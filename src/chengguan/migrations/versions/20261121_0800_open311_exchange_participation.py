@@ -1,7 +1,7 @@
 """open311 exchange participation
 
 Revision ID: 0800
-Revises: 0400
+Revises: (see down_revision)
 Create Date: 2026-11-21 10:42:39.420414
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import chengguan.core.types
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0800'
-down_revision: str | Sequence[str] | None = '0400'
+down_revision: str | Sequence[str] | None = '0700'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
