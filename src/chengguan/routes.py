@@ -16,6 +16,7 @@ def load_all() -> None:
     from chengguan.enforcement import jobs as _ej  # noqa: F401
     from chengguan.duty import jobs as _dj  # noqa: F401
     from chengguan.evaluation import service as _ev  # noqa: F401
+    from chengguan.exchange import jobs as _xj  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
     from chengguan.jobs import runner as _r  # noqa: F401
     from chengguan.open311 import service as _o311  # noqa: F401
@@ -44,6 +45,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.enforcement import pages as enforcement_pages
     from chengguan.evaluation import api as evaluation_api
     from chengguan.duty import pages as duty_pages
+    from chengguan.exchange import api as exchange_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
     from chengguan.open311 import api as open311_api
@@ -51,6 +53,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.positions import api as positions_api
     from chengguan.powers.routers import foundation_routers
     from chengguan.public import api as public_api
+    from chengguan.public import pages as public_pages
     from chengguan.standardization import api as standardization_api
     from chengguan.standardization import pages as standardization_pages
     from chengguan.system import api as system_api
@@ -77,6 +80,7 @@ def include_all(app: FastAPI) -> None:
         enforcement_api.router, enforcement_api.public,
         open311_api.router, open311_api.admin, public_api.staff,
         notify_api.router, positions_api.router, duty_api.router, duty_pages.router, public_api.router, web_pages.router,
+        exchange_api.router, exchange_api.admin, public_pages.router,  # 数据交换; public page + participation admin
     ):
         app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
