@@ -13,8 +13,8 @@ def load_all() -> None:
     from chengguan.cases import actions as _a  # noqa: F401
     from chengguan.cases import jobs as _cj  # noqa: F401
     from chengguan.catalog import service as _c  # noqa: F401
-    from chengguan.enforcement import jobs as _ej  # noqa: F401
     from chengguan.duty import jobs as _dj  # noqa: F401
+    from chengguan.enforcement import jobs as _ej  # noqa: F401
     from chengguan.evaluation import service as _ev  # noqa: F401
     from chengguan.exchange import jobs as _xj  # noqa: F401
     from chengguan.geo import service as _g  # noqa: F401
@@ -24,7 +24,6 @@ def load_all() -> None:
     from chengguan.public import jobs as _pj  # noqa: F401
     from chengguan.standardization import service as _std  # noqa: F401
     from chengguan.web import basemap as _bm  # noqa: F401
-    from chengguan.workforce import jobs as _wfj  # noqa: F401
     from chengguan.web.command import pages as _cmd  # noqa: F401
     from chengguan.workforce import jobs as _wfj  # noqa: F401
     from chengguan.worktime import service as _w  # noqa: F401
@@ -38,13 +37,12 @@ def include_all(app: FastAPI) -> None:
     from chengguan.bulletin import pages as bulletin_pages
     from chengguan.cases import api as cases_api
     from chengguan.catalog import api as catalog_api
-    from chengguan.evaluation import api as evaluation_api
-    from chengguan.evaluation import pages as evaluation_pages
     from chengguan.duty import api as duty_api
+    from chengguan.duty import pages as duty_pages
     from chengguan.enforcement import api as enforcement_api
     from chengguan.enforcement import pages as enforcement_pages
     from chengguan.evaluation import api as evaluation_api
-    from chengguan.duty import pages as duty_pages
+    from chengguan.evaluation import pages as evaluation_pages
     from chengguan.exchange import api as exchange_api
     from chengguan.geo import api as geo_api
     from chengguan.notify import api as notify_api
