@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, pg_url, recreate_pg  # noqa: E402
+from common import machine, pg_url, recreate_pg
 
 
 def main() -> None:

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text, update
 
+from casehelpers import is_pg
 from chengguan.audit import service as audit
 from chengguan.audit.models import AuditEntry, AuditImmutable
-from casehelpers import is_pg
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SHA = hashlib.sha256(b"body-camera clip").hexdigest()

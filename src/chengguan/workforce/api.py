@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, UploadFile
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -231,6 +231,23 @@ def _photo(session: Session, data: dict[str, Any]) -> dict[str, Any]:
         tok = data.pop("photo")
         data["photo_file_id"] = resolve_file_tokens(session, [tok])[0] if tok else None
     return data
+
+
+@router.post("/people/import", operation_id="workforce_people_import")
+def people_import(session: DbSession, user: CurrentUser, file: UploadFile, dry_run: bool = False) -> dict[str, Any]:
+    """导入人员花名册 (CSV, UTF-8 or GB18030; Chinese headers 工号, 姓名, 类别, 岗位 required; 性别, 队伍, 单位,
+    街道代码, 状态, 电话, 入职日期, 账号, 执法证号, 发证机关, 执法范围, 有效期自, 有效期至 optional). Creates or
+    updates by 工号; all-or-nothing with every error listed by line; ``dry_run`` only checks."""
+    from chengguan.core.errors import PayloadTooLarge
+    from chengguan.workforce import importer
+
+    user.require(MANAGERS, what="导入人员花名册")
+    data = file.file.read(importer.MAX_BYTES + 1)
+    if len(data) > importer.MAX_BYTES:
+        raise PayloadTooLarge("导入文件过大（最大 5 MB）")
+    rows = importer.read_csv(data)
+    return importer.import_people(session, rows, actor_id=user.user_id, dry_run=dry_run,
+                                  may_manage=lambda region: any(user.covers(r, region) for r in MANAGERS))
 
 
 @router.get("/people/{person_id}", operation_id="workforce_people_get")

@@ -973,3 +973,4 @@ def media_for_device(session: Session, device_id: str, since: datetime | None = 
     if until is not None:
         stmt = stmt.where(EquipmentMedia.recorded_at < until)
     return list(session.scalars(stmt.order_by(EquipmentMedia.recorded_at.desc()).limit(limit)))
+
