@@ -287,6 +287,8 @@ def test_media_holder_follows_hand_over(db_session):
     m1 = wf.register_media(db_session, cam.device_id, _file(db_session), t0 - timedelta(minutes=90))
     m2 = wf.register_media(db_session, cam.device_id, _file(db_session), t0 - timedelta(minutes=30))
     assert (m1.holder_id, m2.holder_id) == (p1.id, p2.id)
+    texts = [h["text"] for h in wf.history(db_session, p2) if h["kind"] == "equipment"]
+    assert f"领用执法记录仪 {cam.code}" in texts
 
 
 def test_equipment_checks_and_status(db_session):

@@ -429,6 +429,11 @@ def history(session: Session, person: Person) -> list[dict[str, Any]]:
         at = datetime(ex.taken_on.year, ex.taken_on.month, ex.taken_on.day, 12, tzinfo=clock.SHANGHAI)
         out.append({"at": at, "kind": "exam",
                     "text": f"{ex.title}：{ex.score:g} 分（{'通过' if ex.passed else '未通过'}）"})
+    for ev, eq in session.execute(select(EquipmentEvent, Equipment).join(Equipment, Equipment.id == EquipmentEvent.equipment_id)
+                                  .where(EquipmentEvent.holder_id == person.id,
+                                         EquipmentEvent.kind.in_(("assign", "return")))):
+        what = f"{EQUIPMENT_TYPE_LABELS.get(eq.type, eq.type)} {eq.code}"
+        out.append({"at": ev.at, "kind": "equipment", "text": ("领用" if ev.kind == "assign" else "归还") + what})
     out.sort(key=lambda r: r["at"], reverse=True)
     return out
 
