@@ -234,3 +234,12 @@ def test_concurrent_writers_never_fork_a_chain(engine):
         seqs = list(s.scalars(select(AuditEntry.seq).where(AuditEntry.stream == stream).order_by(AuditEntry.seq)))
     assert rep.ok, rep.problems
     assert seqs == list(range(1, 33))
+
+
+def test_verify_reports_a_chain_whose_entries_are_all_gone(db_session):
+    _chain(db_session, subject="enf_case:3", n=2)
+    _untrigger(db_session)
+    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:3'"))
+    db_session.expire_all()
+    assert _problems(db_session, "enf_case:3") == [(1, "missing")]
+    assert any(r.stream == "enf_case:3" and not r.ok for r in audit.verify(db_session))
