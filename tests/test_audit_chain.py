@@ -11,7 +11,6 @@ from sqlalchemy import select, text, update
 
 from chengguan.audit import service as audit
 from chengguan.audit.models import AuditEntry, AuditImmutable
-from conftest import is_pg
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SHA = hashlib.sha256(b"body-camera clip").hexdigest()
@@ -24,6 +23,10 @@ def _chain(s, subject="enf_case:1", n=5):
                                   "amount": Decimal("12.30"), "when": date(2026, 11, 20)},
                          media=[{"sha256": SHA, "kind": "video", "name": "clip.mp4"}] if i == 2 else ())
             for i in range(1, n + 1)]
+
+
+def is_pg(s):
+    return s.get_bind().dialect.name == "postgresql"
 
 
 def _untrigger(s):
@@ -163,10 +166,11 @@ def test_cli_verify_reports_which_entries(db_session, cli):
 
 
 def test_api_records_and_reads_a_subject(client, auth, db_session):
+    from casehelpers import jpeg
     from chengguan.core import files
 
     up = client.post("/api/v1/files", headers=auth("officer1"),
-                     files={"file": ("p.jpg", __import__("casehelpers").jpeg(), "image/jpeg")})
+                     files={"file": ("p.jpg", jpeg(), "image/jpeg")})
     assert up.status_code == 201, up.text
     fid, sha = up.json()["id"], up.json()["sha256"]
     body = {"action": "现场检查", "at": "2026-11-20T10:00:00+08:00", "device_id": "BWC-0042",
