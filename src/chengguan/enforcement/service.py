@@ -1522,6 +1522,8 @@ def publish(session: Session, p: Principal, case_id: int, at: datetime | None = 
         raise Conflict("本案没有需要公示的处罚决定", code="nothing_to_publish")
     if d.published_at is not None:
         raise Conflict("已公示", code="already_published")
+    if ec.status == "revoked":
+        raise Conflict("处罚决定已撤销，不再公示", code="decision_revoked")
     d.published_at = at
     d.public = public_copy(session, ec)
     d.disclosure_end = R.months(at, int(R.v(session, R.DISCLOSURE_MONTHS)))  # type: ignore[call-overload]
