@@ -1654,9 +1654,14 @@ def work_list(session: Session, p: Principal, *, mine: bool = True, status: list
     if overdue:
         extra.append(EnforcementCase.next_due_at < now)
     offset, limit = (page - 1) * page_size, page_size
+    from sqlalchemy.orm import load_only
+
+    E = EnforcementCase
+    light = load_only(E.id, E.case_no, E.procedure, E.status, E.source, E.cause, E.party_name, E.next_due_at,
+                      E.next_due_label, E.decision_no, E.lead_officer_id, E.assist_officer_id, E.version)
     rows: dict[int, EnforcementCase] = {}
     for src in sources:
-        stmt = (select(EnforcementCase).where(src, EnforcementCase.next_due_at.is_not(None), *extra)
+        stmt = (select(EnforcementCase).options(light).where(src, EnforcementCase.next_due_at.is_not(None), *extra)
                 .order_by(EnforcementCase.next_due_at, EnforcementCase.id).limit(offset + limit))
         for c in session.scalars(stmt):
             rows[c.id] = c
@@ -1668,7 +1673,7 @@ def work_list(session: Session, p: Principal, *, mine: bool = True, status: list
                 for src in sources)
     rest: list[EnforcementCase] = []
     for src in sources:
-        stmt = (select(EnforcementCase).where(src, EnforcementCase.next_due_at.is_(None),
+        stmt = (select(EnforcementCase).options(light).where(src, EnforcementCase.next_due_at.is_(None),
                                               EnforcementCase.status.in_(status or OPEN_STATUSES))
                 .order_by(EnforcementCase.id.desc()).limit(max(0, offset - n_due) + limit))
         rest += list(session.scalars(stmt))
