@@ -218,3 +218,11 @@ def test_partner_admin(client, auth) -> None:  # type: ignore[no-untyped-def]
 def test_unlinked_messages_refused(client, auth, kind) -> None:  # type: ignore[no-untyped-def]
     hot = partner(client, auth, "H2", "hotline")
     assert hot.send({"message_id": "u", "type": kind, "data": {"AJBH": "nope"}}).status_code == 404
+
+
+def test_the_worker_has_an_exchange_sender(db_session) -> None:  # type: ignore[no-untyped-def]
+    from chengguan.jobs import runner
+
+    assert isinstance(runner.senders(db_session)["exchange"], exchange.ExchangeSender)
+    runner._load_jobs()
+    assert {"exchange.outbound", "participation.rewards", "participation.progress"} <= set(runner.JOBS)
