@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from chengguan.duty.onpost import Params, compute, haversine
+from chengguan.duty.onpost import Params, compute, compute_chunked, haversine
 from chengguan.geo.gridindex import GridIndex
 
 LON0, LAT0, D = 121.0, 31.8, 0.01
@@ -82,3 +82,19 @@ def test_late_start_is_silent_and_points_in_no_grid_are_outside():
     r = _run(fixes, allowed=[[0]], windows=[(0, 500)], params=Params(gap_max=120, silent_s=300, left_s=50))
     assert r.seconds_inside[0] == 0
     assert [(a.kind, a.start, a.end) for a in r.alerts] == [("silent", 0, 400), ("left_area", 400, 460)]
+
+
+def test_chunked_equals_one_pass():
+    rng = np.random.default_rng(1)
+    M, per = 7, 50
+    member = np.repeat(np.arange(M), per)
+    t = np.tile(np.arange(per) * 30.0, M)
+    lon = LON0 + rng.random(M * per) * 3.2 * D - 0.1 * D
+    lat = LAT0 + rng.random(M * per) * 1.2 * D - 0.1 * D
+    kw = dict(n_members=M, allowed=[np.array([m % 3], dtype=np.int64) for m in range(M)],
+              start=np.zeros(M), until=np.full(M, per * 30.0), params=P)
+    one = compute(INDEX, member, t, lon, lat, **kw)
+    many = compute_chunked(INDEX, member, t, lon, lat, chunk_points=120, **kw)
+    for f in ("points", "seconds_inside", "seconds_reporting", "distance_m", "grids_total", "grids_visited", "on_post"):
+        assert np.allclose(getattr(one, f), getattr(many, f)), f
+    assert [(a.member, a.kind, a.start) for a in one.alerts] == [(a.member, a.kind, a.start) for a in many.alerts]

@@ -154,3 +154,27 @@ def test_playback_simplifies_and_checks_role(client, auth, device):
     kept = r.json()["points"]
     assert len(kept) == 3 and kept[0][0] == pytest.approx(base) and kept[-1][0] == pytest.approx(base + 99)
     assert client.get("/api/v1/tracks/playback", params=q, headers=auth("collector1")).status_code == 403
+
+
+def test_vectorised_and_point_by_point_parsing_agree():
+    """The fast path (one numeric shape) and the per-point path apply the same rules."""
+    import random
+
+    rnd = random.Random(5)
+    now = 1_763_700_000.0
+    raw = []
+    for _ in range(400):
+        t = now + rnd.choice([-10, -100, 500, -4e5, -50.0005, -50.0004]) + rnd.random()
+        lon = rnd.choice([121.2, 121.3, 181.0, -200.0])
+        lat = rnd.choice([31.8, 95.0])
+        raw.append([t, lon, lat, rnd.choice([5.0, -1.0, 0])])
+    fast_pts, fast_rej, fast_dup = tracks.parse_points(raw, now, 120, 72 * 3600)
+    slow_pts, slow_rej, slow_dup = tracks.parse_points(raw + ["junk"], now, 120, 72 * 3600)
+    assert tracks._fast_arrays(raw) is not None and tracks._fast_arrays(raw + ["junk"]) is None
+    assert slow_rej == fast_rej + [{"index": 400, "reason": "malformed", "message": tracks.REASONS["malformed"]}]
+    assert fast_dup == slow_dup
+    for f in ("t", "lon", "lat", "acc"):
+        assert (getattr(fast_pts, f) == getattr(slow_pts, f)).all()
+    dicts = [{"t": p[0], "lon": p[1], "lat": p[2], "acc": p[3]} for p in raw]
+    d_pts, d_rej, _ = tracks.parse_points(dicts, now, 120, 72 * 3600)
+    assert d_rej == fast_rej and (d_pts.t == fast_pts.t).all()

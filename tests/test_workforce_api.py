@@ -229,3 +229,74 @@ def test_media_register_api(client, auth, db_session):
     assert db_session.get(StoredFile, f.id).meta["device_id"] == cam["device_id"]
     db_session.expire_all()
     assert db_session.scalar(select(Equipment.id).where(Equipment.device_id == cam["device_id"])) == cam["id"]
+
+
+def test_person_photo_by_upload_token_and_file_access(client, auth):
+    from casehelpers import jpeg
+
+    r = client.post("/api/v1/files", headers=auth("admin"), files={"file": ("p.jpg", jpeg(), "image/jpeg")})
+    token = r.json()["token"]
+    body = {"employee_no": "T0009", "name": "带照片", "kind": "managed", "post": "执法队员"}
+    _err(client.post(f"{API}/people", json={**body, "photo": "1.forged"}, headers=auth("admin")), 422, "bad_file_token")
+    r = client.post(f"{API}/people", json={**body, "photo": token}, headers=auth("admin"))
+    assert r.status_code == 201, r.text
+    url = r.json()["photo_url"]
+    assert client.get(url, headers=auth("leader1")).status_code == 200  # a reader of the region
+    assert client.get(url, headers=auth("officer1")).status_code == 403
+    assert client.get(url, headers=auth("citizen1")).status_code == 403
+    r = client.patch(f"{API}/people/{r.json()['id']}", json={"photo": None}, headers=auth("admin"))
+    assert r.json()["photo_url"] is None
+
+
+def test_recording_access_follows_the_device(client, auth, db_session):
+    from casehelpers import jpeg
+
+    r = client.post("/api/v1/files", headers=auth("officer1"), files={"file": ("p.jpg", jpeg(), "image/jpeg")})
+    fid = int(r.json()["token"].split(".")[0])
+    cam = next(e for e in client.get(f"{API}/equipment/mine", headers=auth("officer1")).json()["items"]
+               if e["type"] == "body_camera")
+    r = client.post(f"{API}/media", json={"device_id": cam["device_id"], "file_id": fid,
+                                          "recorded_at": (clock.now() - timedelta(minutes=1)).isoformat()},
+                    headers=auth("officer1"))
+    assert r.status_code == 201, r.text
+    assert client.get(f"/api/v1/files/{fid}", headers=auth("reviewer1")).status_code == 200
+    assert client.get(f"/api/v1/files/{fid}", headers=auth("assistant1")).status_code == 403
+
+
+def test_roster_import_all_or_nothing(client, auth, count):
+    header = "工号,姓名,性别,类别,队伍,单位,岗位,状态,电话,入职日期,执法证号,发证机关,有效期自,有效期至\n"
+    good = ("IMP001,王导入,男,参公,城管,hm_zfdd,执法队员,在岗,13900000001,2020-03-01,IMP-C-0001,南通市人民政府,"
+            "2024-01-01,2030-12-31\n"
+            "IMP002,李协管,女,协管员,,hm_zfdd,协管员,在岗,,,,,,\n")
+    bad = good + ("IMP003,赵错误,男,干部,城管,hm_zfdd,执法队员,在岗,,,,,,\n"
+                  "IMP004,钱协管,男,协管员,协管,hm_zfdd,协管员,在岗,,,IMP-C-9,南通市人民政府,2024-01-01,2030-12-31\n"
+                  "IMP001,重复,男,参公,城管,hm_zfdd,执法队员,在岗,,,,,,\n")
+    n = count("personnel")
+
+    def up(text: str, user: str = "admin", **params):
+        return client.post(f"{API}/people/import", params=params, headers=auth(user),
+                           files={"file": ("roster.csv", text.encode("utf-8-sig"), "text/csv")})
+
+    err = _err(up(header + bad), 422, "import_errors")
+    assert [e["line"] for e in err["details"]] == [4, 5, 6]
+    assert "干部" in err["details"][0]["message"] and "工号重复" in err["details"][2]["message"]
+    assert count("personnel") == n
+    _err(up("姓名,岗位\n张三,执法队员\n"), 422, "missing_columns")
+    _err(up(header), 422, "empty_import")
+    _err(up(header + good, user="officer1"), 403)
+    dry = up(header + good, dry_run="true").json()
+    assert dry == {"rows": 2, "created": 2, "updated": 0, "certificates": 1, "dry_run": True}
+    assert count("personnel") == n
+    r = up(header + good)
+    assert r.status_code == 200, r.text
+    assert r.json()["created"] == 2 and count("personnel") == n + 2
+    people = client.get(f"{API}/people", params={"q": "IMP00"}, headers=auth("admin")).json()["items"]
+    by_no = {p["employee_no"]: p for p in people}
+    assert by_no["IMP001"]["certificate"]["number"] == "IMP-C-0001" and by_no["IMP002"]["force"] == "xieguan"
+    # re-import updates, adds no duplicate certificate
+    again = up(header + good.replace("13900000001", "13900000002")).json()
+    assert again["updated"] == 2 and again["certificates"] == 0 and count("personnel") == n + 2
+    # GB18030 (Excel on Chinese Windows) works too
+    r = client.post(f"{API}/people/import", params={"dry_run": "true"}, headers=auth("admin"),
+                    files={"file": ("r.csv", (header + good).encode("gb18030"), "text/csv")})
+    assert r.status_code == 200 and r.json()["updated"] == 2

@@ -173,3 +173,18 @@ def test_naive_time_is_refused(db_session):
     with pytest.raises(Invalid):
         wf.require_certified_officer(db_session, _uid(db_session, "officer1"), at=datetime(2026, 1, 1))
     assert wf.is_certified(db_session, _uid(db_session, "officer1"), at=clock.now().astimezone(UTC))
+
+
+def test_batch_matches_single_checks(db_session):
+    from chengguan.accounts.models import User as U
+
+    uids = list(db_session.scalars(select(U.id)))
+    single = {u for u in uids if wf.is_certified(db_session, u)}
+    assert wf.certified_user_ids(db_session, uids) == single
+    assert _uid(db_session, "officer1") in single and _uid(db_session, "assistant1") not in single
+
+
+def test_revocation_reason_does_not_change_the_code(db_session):
+    cert = _person(db_session, "officer1").certificates[0]
+    wf.revoke_certificate(db_session, cert, "证件过期未换")
+    assert _refusal(db_session, "officer1").code == "certificate_revoked"

@@ -320,3 +320,21 @@ def test_demo_proportions(db_session):
     aux = db_session.scalar(select(func.count(Person.id)).where(Person.kind == "auxiliary"))
     assert aux > formal > 0
     assert db_session.scalar(select(func.count(Certificate.id)).where(Certificate.revoked_at.is_not(None))) >= 1
+
+
+def test_equipment_check_reminders_are_idempotent(db_session):
+    cam = db_session.scalar(select(Equipment).where(Equipment.type == "body_camera", Equipment.holder_id.is_not(None)))
+    cam.next_check_due = clock.local(clock.now()).date() - timedelta(days=1)
+    db_session.flush()
+    first = jobs.equipment_checks(db_session)
+    db_session.flush()
+    assert first["due"] >= 1 and first["queued"] >= 2
+    mine = list(db_session.scalars(select(OutboxMessage).where(
+        OutboxMessage.topic == "workforce.equipment.check_due")))
+    mine = [m for m in mine if m.payload["equipment_id"] == cam.id]
+    holder = db_session.get(Person, cam.holder_id)
+    assert {m.recipient for m in mine} == {f"department:{cam.department_id}", f"user:{holder.user_id}"}
+    assert jobs.equipment_checks(db_session)["queued"] == 0
+    # a check moves the due date: no longer due
+    wf.record_equipment_event(db_session, cam, "check", result="ok")
+    assert cam.id not in {e.id for e in wf.equipment_due_checks(db_session)}

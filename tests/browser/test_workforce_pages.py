@@ -28,6 +28,12 @@ def test_training_and_equipment_pages(open_page):
     page = open_page("admin", path="/workforce/training")
     page.locator("#sessions tbody tr[data-id]").first.wait_for()
     page.locator("#ranking tbody tr").first.wait_for()
+    page.locator("#sessions [data-action=attend]").first.click()
+    first = page.locator(".modal select[name=ids] option").first
+    first.wait_for(state="attached")
+    page.select_option(".modal select[name=ids]", [first.get_attribute("value")])
+    page.click(".modal [data-action=submit]")
+    page.locator(".toast.ok").wait_for()
     page.goto("/workforce/equipment")
     page.locator("#equipment tbody tr[data-id]").first.wait_for()
     page.select_option("#filters select[name=type]", "body_camera")
@@ -44,3 +50,14 @@ def test_my_record_for_officer_and_assistant(open_page):
     page = open_page("assistant1", path="/workforce/me")
     page.locator("#enforcement .form-error").wait_for()
     assert "协管员不能" in page.locator("#enforcement").inner_text()
+
+
+def test_roster_import_from_the_people_page(open_page):
+    page = open_page("admin", path="/workforce/people")
+    page.locator("#actions [data-action=import]").wait_for()
+    csv = "工号,姓名,类别,岗位\nBRW001,浏览器导入,协管员,协管员\n".encode("utf-8-sig")
+    page.set_input_files("#actions input[type=file]", files=[{"name": "r.csv", "mimeType": "text/csv", "buffer": csv}])
+    page.click(".modal [data-action=confirm]")
+    page.locator(".toast.ok").wait_for()
+    page.fill("#filters input[name=q]", "BRW001")
+    page.locator("#people tbody tr[data-id]:has-text('浏览器导入')").wait_for()

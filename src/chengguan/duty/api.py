@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.requests import ClientDisconnect
 
 from chengguan.core import clock
 from chengguan.core.deps import CurrentUser, DbSession
-from chengguan.core.errors import Invalid, PayloadTooLarge
+from chengguan.core.errors import AppError, Invalid, PayloadTooLarge
 from chengguan.duty import operations, service, tracks
 from chengguan.duty.schemas import (
     CaseLinkIn,
@@ -45,7 +46,10 @@ BATCH_SCHEMA = {
 async def _raw_body(request: Request) -> bytes:
     if int(request.headers.get("content-length") or 0) > tracks.MAX_BODY:
         raise PayloadTooLarge("批次过大，请分批上传", code="batch_too_large")
-    return await request.body()
+    try:
+        return await request.body()
+    except ClientDisconnect:  # the device gave up mid-upload: nothing to answer, nothing stored
+        raise AppError("客户端在上传完成前断开", code="client_disconnected") from None
 
 
 @router.post("/tracks/batches", operation_id="tracks_ingest", openapi_extra=BATCH_SCHEMA)

@@ -176,3 +176,34 @@ def _alerts(member: NDArray[np.int64], t: NDArray[np.float64], lon: NDArray[np.f
             out.append(Alert(int(member[a]), "left_area", float(t[a]), float(e), float(lon[a]), float(lat[a])))
     out.sort(key=lambda a: (a.member, a.start, a.kind))
     return out
+
+
+def compute_chunked(index: GridIndex, member: NDArray[np.int64], t: NDArray[np.float64], lon: NDArray[np.float64],
+                    lat: NDArray[np.float64], *, n_members: int, allowed: list[NDArray[np.int64]],
+                    start: NDArray[np.float64], until: NDArray[np.float64], params: Params = Params(),
+                    chunk_points: int = 2_000_000) -> Result:
+    """:func:`compute` over slices of whole members of about ``chunk_points`` fixes each: the same answer
+    with a bounded working set (a day of a city's officers is ~17M fixes; the temporaries of one pass
+    over all of them cost gigabytes and page faults)."""
+    n = len(t)
+    if n <= chunk_points:
+        return compute(index, member, t, lon, lat, n_members=n_members, allowed=allowed, start=start, until=until,
+                       params=params)
+    # member boundaries (member is sorted): first fix of each member
+    first = np.searchsorted(member, np.arange(n_members + 1))
+    parts: list[Result] = []
+    m0 = 0
+    while m0 < n_members:
+        m1 = int(np.searchsorted(first, first[m0] + chunk_points, side="right")) - 1
+        m1 = min(max(m1, m0 + 1), n_members)
+        a, b = first[m0], first[m1]
+        r = compute(index, member[a:b] - m0, t[a:b], lon[a:b], lat[a:b], n_members=m1 - m0, allowed=allowed[m0:m1],
+                    start=start[m0:m1], until=until[m0:m1], params=params)
+        for al in r.alerts:
+            al.member += m0
+        parts.append(r)
+        m0 = m1
+    return Result(np.concatenate([p.points for p in parts]), np.concatenate([p.seconds_inside for p in parts]),
+                  np.concatenate([p.seconds_reporting for p in parts]), np.concatenate([p.distance_m for p in parts]),
+                  np.concatenate([p.grids_total for p in parts]), np.concatenate([p.grids_visited for p in parts]),
+                  np.concatenate([p.on_post for p in parts]), [al for p in parts for al in p.alerts])

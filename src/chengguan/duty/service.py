@@ -217,7 +217,8 @@ def swap(session: Session, p: Principal, shift_id: int, body: SwapIn) -> DutyShi
     s = get_shift(session, p, shift_id, manage=True)
     if s.ends_at <= clock.now():
         raise Conflict("班次已结束，不能换班", code="shift_over")
-    out = next((a for a in s.members if a.person_id == body.out_person_id and a.status == "on_duty"), None)
+    out = next((a for a in s.members if a.person_id == body.out_person_id and a.status in ("on_duty", "on_leave")),
+               None)
     if out is None:
         raise Invalid("被换下的人员不在此班次中", code="not_on_shift")
     if any(a.person_id == body.in_person_id and a.status == "on_duty" for a in s.members):
@@ -228,9 +229,10 @@ def swap(session: Session, p: Principal, shift_id: int, body: SwapIn) -> DutyShi
     _check_people(session, [person], s.starts_at, s.ends_at, exclude_shift=s.id)
     if s.kind == "joint":
         rule = composition_rule(session, s.composition)
+        before = check_composition(rule, [a.force for a in s.members if a.status == "on_duty"])
         forces = [a.force for a in s.members if a.status == "on_duty" and a is not out] + [person.force]
         missing = check_composition(rule, forces)
-        if missing:
+        if any(n > before.get(f, 0) for f, n in missing.items()):  # a swap may not make the squad weaker
             _refuse_composition(rule, forces, missing)
     new = DutyAssignment(person_id=person.id, user_id=person.user_id, name=person.name, force=person.force,
                          is_leader=out.is_leader, status="on_duty", note=body.note or f"替换{out.name}")
@@ -322,12 +324,13 @@ def _code_positions(index: Any) -> dict[str, int]:
 
 
 def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime | None = None,
-                   record: bool = True) -> dict[int, dict[str, Any]]:
+                   record: bool = True, alerts_out: list[dict[str, Any]] | None = None) -> dict[int, dict[str, Any]]:
     """On-post numbers of every on-duty assignment of ``shifts`` from the shift start until min(now, end).
     With ``record``: store them in duty_onpost and raise alerts (duty_alerts + outbox) for new ones."""
     now = now or clock.now()
     members: list[tuple[DutyAssignment, DutyShift]] = [
-        (a, s) for s in shifts for a in s.members if a.status == "on_duty" and s.starts_at < now]
+        (a, s) for s in shifts for a in s.members
+        if a.status == "on_duty" and s.starts_at < now and s.kind != "standby"]  # 备勤 waits on call: no area
     if not members:
         return {}
     index = _grid_index(session)
@@ -363,7 +366,7 @@ def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime |
                           dtype=np.int64) for _, s in members]
     starts = np.array([s.starts_at.timestamp() for _, s in members])
     untils = np.array([min(s.ends_at, now).timestamp() for _, s in members])
-    res = onpost.compute(index, member, pts["t"][take], pts["lon"][take], pts["lat"][take],
+    res = onpost.compute_chunked(index, member, pts["t"][take], pts["lon"][take], pts["lat"][take],
                          n_members=len(members), allowed=allowed, start=starts, until=untils,
                          params=params(session))
     out: dict[int, dict[str, Any]] = {}
@@ -372,6 +375,14 @@ def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime |
         row.update(assignment_id=a.id, shift_id=s.id, person_id=a.person_id, name=a.name, force=a.force,
                    until=min(s.ends_at, now), final=now >= s.ends_at)
         out[a.id] = row
+    if alerts_out is not None:
+        for al in res.alerts:
+            a, s = members[al.member]
+            alerts_out.append({"kind": al.kind, "kind_label": ALERT_LABELS[al.kind], "assignment_id": a.id,
+                               "person_id": a.person_id, "name": a.name, "shift_id": s.id,
+                               "started_at": datetime.fromtimestamp(al.start, UTC),
+                               "ended_at": datetime.fromtimestamp(al.end, UTC), "minutes": round(al.minutes, 1),
+                               "lon": al.lon, "lat": al.lat})
     if record:
         _record(session, members, out, res.alerts, now)
     return out
@@ -410,9 +421,11 @@ def _record(session: Session, members: list[tuple[DutyAssignment, DutyShift]], r
 
 
 def onpost_for_shift(session: Session, p: Principal, shift_id: int) -> dict[str, Any]:
+    """Computed now from the tracks, not stored (the worker job stores results and raises alerts)."""
     s = get_shift(session, p, shift_id)
-    rows = compute_shifts(session, [s])
-    return {"shift": shift_dict(s), "computed_at": clock.now(), "items": list(rows.values())}
+    alerts: list[dict[str, Any]] = []
+    rows = compute_shifts(session, [s], record=False, alerts_out=alerts)
+    return {"shift": shift_dict(s), "computed_at": clock.now(), "items": list(rows.values()), "alerts": alerts}
 
 
 def onpost_summary(session: Session, p: Principal, day: date) -> list[dict[str, Any]]:

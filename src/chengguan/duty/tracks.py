@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
@@ -42,7 +42,7 @@ from chengguan.core import clock
 from chengguan.core.config import get_settings
 from chengguan.core.db import is_sqlite
 from chengguan.core.errors import Conflict, Invalid, NotFound, Unauthorized
-from chengguan.duty.models import FORCES, TrackBatch, TrackDevice, TrackPoint
+from chengguan.duty.models import FORCES, TrackBatch, TrackDevice
 from chengguan.system import settings as cfg
 
 WINDOW = cfg.define("duty.track_request_window_seconds", 300,
@@ -211,12 +211,66 @@ def _time(v: Any) -> float | None:
     return _num(v)
 
 
-def parse_points(raw: list[Any], now: float, skew: float, max_age: float) -> tuple[
-        list[tuple[float, float, float, float | None, float | None]], list[dict[str, Any]], int]:
-    """(good points sorted by time, rejections, duplicates within the batch)."""
-    good: dict[float, tuple[float, float, float, float | None, float | None]] = {}
-    rejected: list[dict[str, Any]] = []
-    dup = 0
+REASONS = {
+    "malformed": "点应为对象或 [t, lon, lat, acc?, speed?]",
+    "bad_time": "时间 t 应为 Unix 秒数或带时区的 ISO 时间",
+    "bad_position": "经纬度缺失或超出范围",
+    "bad_value": "精度和速度应为非负数",
+    "future": "时间晚于服务器时间（设备时钟超前）",
+    "too_old": "时间过早，超过补传期限",
+}
+
+
+@dataclass
+class Points:
+    """Accepted points as arrays sorted by time (NaN = no accuracy/speed)."""
+
+    t: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    acc: np.ndarray
+    spd: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def _fast_arrays(raw: list[Any]) -> np.ndarray | None:
+    """All points in one numeric shape → an (n, 5) float array, else None (then the per-point path runs).
+    Booleans are not numbers here (JSON true would otherwise become 1.0)."""
+    if not raw:
+        return None
+    first = raw[0]
+    try:
+        if isinstance(first, list):
+            width = len(first)
+            if not 3 <= width <= 5 or any(type(p) is not list or len(p) != width for p in raw):
+                return None
+            if any(type(v) is not float and type(v) is not int for p in raw for v in p):
+                return None
+            arr = np.array(raw, dtype=np.float64)
+        elif isinstance(first, dict):
+            if any(type(p) is not dict for p in raw):
+                return None
+            cols = [[p["t"] for p in raw], [p["lon"] for p in raw], [p["lat"] for p in raw],
+                    [p.get("acc") for p in raw], [p.get("speed") for p in raw]]
+            if any(type(v) is not float and type(v) is not int for c in cols[:3] for v in c) or any(
+                    v is not None and type(v) is not float and type(v) is not int for c in cols[3:] for v in c):
+                return None
+            arr = np.array([np.array(c, dtype=np.float64) for c in cols]).T  # None → NaN
+            width = 5
+        else:
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    if width < 5:
+        arr = np.hstack([arr, np.full((len(arr), 5 - width), np.nan)])
+    return arr
+
+
+def _slow_arrays(raw: list[Any], rejected: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Point by point (mixed shapes, ISO times, junk): rows of the good-looking ones and their indices."""
+    rows, idx = [], []
     for i, p in enumerate(raw):
         if isinstance(p, dict):
             t, lon, lat, acc, spd = p.get("t"), p.get("lon"), p.get("lat"), p.get("acc"), p.get("speed")
@@ -225,51 +279,89 @@ def parse_points(raw: list[Any], now: float, skew: float, max_age: float) -> tup
             acc = p[3] if len(p) > 3 else None
             spd = p[4] if len(p) > 4 else None
         else:
-            rejected.append({"index": i, "reason": "malformed", "message": "点应为对象或 [t, lon, lat, acc?, speed?]"})
+            rejected.append((i, "malformed"))
             continue
         ts = _time(t)
-        x, y = _num(lon), _num(lat)
         if ts is None:
-            rejected.append({"index": i, "reason": "bad_time", "message": "时间 t 应为 Unix 秒数或带时区的 ISO 时间"})
+            rejected.append((i, "bad_time"))
             continue
-        if x is None or y is None or not (-180 <= x <= 180 and -90 <= y <= 90):
-            rejected.append({"index": i, "reason": "bad_position", "message": "经纬度缺失或超出范围"})
+        x, y = _num(lon), _num(lat)
+        if x is None or y is None:
+            rejected.append((i, "bad_position"))
             continue
-        a = _num(acc) if acc is not None else None
-        s = _num(spd) if spd is not None else None
-        if (acc is not None and (a is None or a < 0)) or (spd is not None and (s is None or s < 0)):
-            rejected.append({"index": i, "reason": "bad_value", "message": "精度和速度应为非负数"})
+        a = _num(acc) if acc is not None else math.nan
+        v = _num(spd) if spd is not None else math.nan
+        if a is None or v is None:
+            rejected.append((i, "bad_value"))
             continue
-        if ts > now + skew:
-            rejected.append({"index": i, "reason": "future", "message": "时间晚于服务器时间（设备时钟超前）"})
-            continue
-        if ts < now - max_age:
-            rejected.append({"index": i, "reason": "too_old", "message": "时间过早，超过补传期限"})
-            continue
-        ts = round(ts, 3)  # millisecond resolution: the stored key
-        if ts in good:
-            dup += 1
-            continue
-        good[ts] = (ts, x, y, a, s)
-    return [good[k] for k in sorted(good)], rejected, dup
+        rows.append((ts, x, y, a, v))
+        idx.append(i)
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 5)
+    return arr, np.array(idx, dtype=np.int64)
 
 
-def _insert(session: Session, dev: _Dev, pts: list[tuple[float, float, float, float | None, float | None]]) -> int:
-    if not pts:
+def parse_points(raw: list[Any], now: float, skew: float, max_age: float) -> tuple[Points, list[dict[str, Any]], int]:
+    """(good points sorted by time, rejections by index, duplicates within the batch). Vectorised when the
+    batch has one numeric shape (the normal case), point by point otherwise; the same rules either way."""
+    rejected: list[tuple[int, str]] = []
+    arr = _fast_arrays(raw)
+    if arr is not None:
+        idx = np.arange(len(arr))
+    else:
+        arr, idx = _slow_arrays(raw, rejected)
+    t, x, y, a, v = arr.T if len(arr) else (np.zeros(0),) * 5
+    reason = np.full(len(arr), "", dtype=object)
+    finite = np.isfinite(t)
+    reason[~finite] = "bad_time"
+    badpos = ~(np.isfinite(x) & np.isfinite(y)) | (np.abs(x) > 180) | (np.abs(y) > 90)
+    reason[(reason == "") & badpos] = "bad_position"
+    badval = (a < 0) | (v < 0) | np.isinf(a) | np.isinf(v)
+    reason[(reason == "") & badval] = "bad_value"
+    reason[(reason == "") & (t > now + skew)] = "future"
+    reason[(reason == "") & (t < now - max_age)] = "too_old"
+    bad = reason != ""
+    rejected += [(int(i), str(r)) for i, r in zip(idx[bad], reason[bad], strict=True)]
+    rejected.sort()
+    ok = ~bad
+    t = np.round(t[ok], 3)  # millisecond resolution: the stored key
+    order = np.argsort(t, kind="stable")
+    t, x, y, a, v = t[order], x[ok][order], y[ok][order], a[ok][order], v[ok][order]
+    first = np.ones(len(t), dtype=bool)
+    first[1:] = t[1:] != t[:-1]
+    dup = int((~first).sum())
+    pts = Points(t[first], x[first], y[first], a[first], v[first])
+    return pts, [{"index": i, "reason": r, "message": REASONS[r]} for i, r in rejected], dup
+
+
+def _nullable(arr: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(z) else z for z in arr.tolist()] if np.isnan(arr).any() else arr.tolist()
+
+
+def _insert(session: Session, dev: _Dev, pts: Points) -> int:
+    if not len(pts):
         return 0
-    ats = [datetime.fromtimestamp(p[0], UTC) for p in pts]
     if is_sqlite(session):
-        rows = [{"device_id": dev.id, "at": at, "user_id": dev.user_id, "lon": p[1], "lat": p[2],
-                 "accuracy_m": p[3], "speed_mps": p[4]} for at, p in zip(ats, pts, strict=True)]
-        res = session.execute(insert(TrackPoint.__table__).prefix_with("OR IGNORE"), rows)
-        return int(res.rowcount)  # type: ignore[attr-defined]
+        # Straight to the driver (the per-row bind processing of the ORM costs more than the insert).
+        # Timestamps in SQLAlchemy's SQLite DateTime format, UTC, naive — what UTCDateTime stores.
+        us = np.round(pts.t * 1e6).astype("datetime64[us]")
+        ats = np.char.replace(np.datetime_as_string(us, unit="us").astype(str), "T", " ").tolist()
+        rows = list(zip([dev.id] * len(pts), ats, [dev.user_id] * len(pts), pts.lon.tolist(), pts.lat.tolist(),
+                        _nullable(pts.acc), _nullable(pts.spd), strict=True))
+        cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            before = cur.connection.total_changes
+            cur.executemany("INSERT OR IGNORE INTO track_points (device_id, at, user_id, lon, lat, accuracy_m, "
+                            "speed_mps) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            return int(cur.connection.total_changes - before)
+        finally:
+            cur.close()
     res = session.execute(text(
         "INSERT INTO track_points (device_id, at, user_id, lon, lat, accuracy_m, speed_mps) "
-        "SELECT :dev, u.a, :uid, u.x, u.y, u.acc, u.spd FROM unnest("
-        "CAST(:at AS timestamptz[]), CAST(:x AS float8[]), CAST(:y AS float8[]), CAST(:acc AS float8[]), "
-        "CAST(:spd AS float8[])) AS u(a, x, y, acc, spd) ON CONFLICT DO NOTHING"),
-        {"dev": dev.id, "uid": dev.user_id, "at": ats, "x": [p[1] for p in pts], "y": [p[2] for p in pts],
-         "acc": [p[3] for p in pts], "spd": [p[4] for p in pts]})
+        "SELECT :dev, to_timestamp(u.t), :uid, u.x, u.y, u.acc, u.spd FROM unnest("
+        "CAST(:t AS float8[]), CAST(:x AS float8[]), CAST(:y AS float8[]), CAST(:acc AS float8[]), "
+        "CAST(:spd AS float8[])) AS u(t, x, y, acc, spd) ON CONFLICT DO NOTHING"),
+        {"dev": dev.id, "uid": dev.user_id, "t": pts.t.tolist(), "x": pts.lon.tolist(), "y": pts.lat.tolist(),
+         "acc": _nullable(pts.acc), "spd": _nullable(pts.spd)})
     return int(res.rowcount)  # type: ignore[attr-defined]
 
 
@@ -307,8 +399,9 @@ def ingest(session: Session, *, code: str | None, timestamp: str | None, signatu
     session.add(TrackBatch(device_id=dev.id, batch_id=batch_id, received_at=now_dt,
                            sent_at=datetime.fromtimestamp(float(timestamp or now), UTC),
                            accepted=stored, duplicates=dup, rejected=len(rejected)))
-    if pts:
-        _touch(session, dev, pts[-1])
+    if len(pts):
+        _touch(session, dev, (float(pts.t[-1]), float(pts.lon[-1]), float(pts.lat[-1]),
+                              None if math.isnan(pts.acc[-1]) else float(pts.acc[-1]), None))
     return {"batch_id": batch_id, "received_at": now_dt, "accepted": stored, "duplicates": dup,
             "rejected": rejected}
 
@@ -338,16 +431,25 @@ def _touch(session: Session, dev: _Dev, last: tuple[float, float, float, float |
 # ---------------------------------------------------------------- reading
 
 def load_points(session: Session, device_ids: list[int], start: datetime, end: datetime) -> dict[str, np.ndarray]:
-    """Points of the devices in [start, end), sorted by (device, time), as arrays (t in epoch seconds)."""
+    """Points of the devices in [start, end), sorted by (device, time), as arrays (t in epoch seconds).
+    Times come back as epoch numbers from the database (no datetime object per row)."""
+    empty = {"device": np.zeros(0, np.int64), "t": np.zeros(0), "lon": np.zeros(0), "lat": np.zeros(0)}
     if not device_ids:
-        return {"device": np.zeros(0, np.int64), "t": np.zeros(0), "lon": np.zeros(0), "lat": np.zeros(0)}
-    rows = session.execute(select(TrackPoint.device_id, TrackPoint.at, TrackPoint.lon, TrackPoint.lat)
-                           .where(TrackPoint.device_id.in_(device_ids), TrackPoint.at >= start, TrackPoint.at < end)
-                           .order_by(TrackPoint.device_id, TrackPoint.at)).all()
-    return {"device": np.fromiter((r[0] for r in rows), np.int64, len(rows)),
-            "t": np.fromiter((r[1].timestamp() for r in rows), np.float64, len(rows)),
-            "lon": np.fromiter((r[2] for r in rows), np.float64, len(rows)),
-            "lat": np.fromiter((r[3] for r in rows), np.float64, len(rows))}
+        return empty
+    if is_sqlite(session):
+        epoch = "(julianday(at) - 2440587.5) * 86400.0"
+        lo, hi = (d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for d in (start, end))  # as stored
+    else:
+        epoch = "extract(epoch from at)"
+        lo, hi = start.isoformat(), end.isoformat()  # type: ignore[assignment]
+    ids = ",".join(str(int(i)) for i in device_ids)
+    rows = session.execute(text(
+        f"SELECT device_id, {epoch}, lon, lat FROM track_points WHERE device_id IN ({ids}) "
+        "AND at >= :lo AND at < :hi ORDER BY device_id, at"), {"lo": lo, "hi": hi}).all()
+    if not rows:
+        return empty
+    arr = np.array(rows, dtype=np.float64)
+    return {"device": arr[:, 0].astype(np.int64), "t": np.round(arr[:, 1], 3), "lon": arr[:, 2], "lat": arr[:, 3]}
 
 
 def simplify(lon: np.ndarray, lat: np.ndarray, tolerance_m: float) -> np.ndarray:

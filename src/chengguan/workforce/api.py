@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, UploadFile
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -56,7 +56,7 @@ from chengguan.workforce.schemas import (
 router = APIRouter(prefix="/api/v1/workforce", tags=["workforce"])
 
 MANAGERS = (Role.ADMIN, Role.LEADER)
-READERS = (Role.ADMIN, Role.LEADER, Role.ASSESSOR, Role.LEGAL_REVIEWER)
+READERS = wf.READER_ROLES
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
 
@@ -71,29 +71,12 @@ def _regions(p: Principal, roles: tuple[str, ...]) -> list[str | None]:
     return out
 
 
-def _city_region(session: Session) -> str:
-    from chengguan.system import settings as cfg
-
-    return str(cfg.value(session, "city.district_code") or "")  # "": only city-wide grants cover it
-
-
-def _person_region(session: Session, person: Person) -> str:
-    if person.street_code:
-        return person.street_code
-    return _dept_region(session, person.department_id)
-
-
-def _dept_region(session: Session, department_id: int | None) -> str:
-    """The region of a unit (its street or district); units without one belong to the whole city."""
-    d = session.get(Department, department_id) if department_id else None
-    return (d.region_code if d is not None and d.region_code else None) or _city_region(session)
+_person_region = wf.person_access_region
+_dept_region = wf.department_region
 
 
 def _can_read(session: Session, p: Principal, person: Person) -> bool:
-    if person.user_id is not None and person.user_id == p.user_id:
-        return True
-    region = _person_region(session, person)
-    return any(p.covers(r, region) for r in READERS)
+    return wf.can_read_person(session, p, person)
 
 
 def _read_person(session: Session, p: Principal, person_id: int) -> Person:
@@ -231,13 +214,40 @@ def people_summary(session: DbSession, user: CurrentUser) -> dict[str, Any]:
 
 @router.post("/people", status_code=201, operation_id="workforce_people_create")
 def people_create(session: DbSession, user: CurrentUser, body: PersonIn) -> dict[str, Any]:
-    data = body.model_dump()
+    data = _photo(session, body.model_dump())
     if data["force"] is None:
         data["force"] = "xieguan" if data["kind"] == "auxiliary" else "chengguan"
     region = data.get("street_code") or _dept_region(session, data.get("department_id"))
     user.require(MANAGERS, region, what="建立人员档案")
     person = wf.create_person(session, data, actor_id=user.user_id)
     return _person(session, person, full=True)
+
+
+def _photo(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """The photo arrives as an upload token (a capability: only the uploader has it)."""
+    if "photo" in data:
+        from chengguan.cases.service import resolve_file_tokens
+
+        tok = data.pop("photo")
+        data["photo_file_id"] = resolve_file_tokens(session, [tok])[0] if tok else None
+    return data
+
+
+@router.post("/people/import", operation_id="workforce_people_import")
+def people_import(session: DbSession, user: CurrentUser, file: UploadFile, dry_run: bool = False) -> dict[str, Any]:
+    """导入人员花名册 (CSV, UTF-8 or GB18030; Chinese headers 工号, 姓名, 类别, 岗位 required; 性别, 队伍, 单位,
+    街道代码, 状态, 电话, 入职日期, 账号, 执法证号, 发证机关, 执法范围, 有效期自, 有效期至 optional). Creates or
+    updates by 工号; all-or-nothing with every error listed by line; ``dry_run`` only checks."""
+    from chengguan.core.errors import PayloadTooLarge
+    from chengguan.workforce import importer
+
+    user.require(MANAGERS, what="导入人员花名册")
+    data = file.file.read(importer.MAX_BYTES + 1)
+    if len(data) > importer.MAX_BYTES:
+        raise PayloadTooLarge("导入文件过大（最大 5 MB）")
+    rows = importer.read_csv(data)
+    return importer.import_people(session, rows, actor_id=user.user_id, dry_run=dry_run,
+                                  may_manage=lambda region: any(user.covers(r, region) for r in MANAGERS))
 
 
 @router.get("/people/{person_id}", operation_id="workforce_people_get")
@@ -248,7 +258,7 @@ def people_get(session: DbSession, user: CurrentUser, person_id: int) -> dict[st
 @router.patch("/people/{person_id}", operation_id="workforce_people_update")
 def people_update(session: DbSession, user: CurrentUser, person_id: int, body: PersonPatch) -> dict[str, Any]:
     person = _manage_person(session, user, person_id, "修改人员档案")
-    changes = body.model_dump(exclude_unset=True)
+    changes = _photo(session, body.model_dump(exclude_unset=True))
     if "street_code" in changes or "department_id" in changes:
         region = changes.get("street_code") or _dept_region(session, changes.get("department_id"))
         user.require(MANAGERS, region, what="调入该区域")

@@ -48,80 +48,78 @@ def load(session: Session, ctx: Any) -> dict[str, int]:
     return {"people": len(people), "certificates": n_certs, "equipment": n_eq}
 
 
-def _people(session: Session, ctx: Any, rng: random.Random) -> tuple[list[Person], list[tuple[Person, str | None]]]:
-    now = clock.now()
-    today = clock.local(now).date()
-    depts = ctx.departments
-    used_names = {u.display_name for u in ctx.users.values()}
+class _Staff:
+    """Builds personnel rows: unique names, employee numbers, the unit's street."""
 
-    def name() -> str:
+    def __init__(self, ctx: Any, rng: random.Random) -> None:
+        self.ctx, self.rng, self.depts = ctx, rng, ctx.departments
+        self.today = clock.local(clock.now()).date()
+        self.used = {u.display_name for u in ctx.users.values()}
+        self.n = 0
+        self.people: list[Person] = []
+        self.certs: list[tuple[Person, str | None]] = []
+
+    def name(self) -> str:
         while True:
+            rng = self.rng
             n = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-            if n not in used_names:
-                used_names.add(n)
+            if n not in self.used:
+                self.used.add(n)
                 return n
 
-    counter = {"n": 0}
-
-    def emp_no(prefix: str) -> str:
-        counter["n"] += 1
-        return f"{prefix}{counter['n']:05d}"
-
-    people: list[Person] = []
-    certs: list[tuple[Person, str | None]] = []
-
-    def street_of(dept_key: str | None) -> str | None:
-        d = depts.get(dept_key) if dept_key else None
-        return d.region_code if d is not None and d.region_code and len(d.region_code) == 9 else None
-
-    def add(kind: str, force: str, dept_key: str | None, post: str, user: Any = None, nm: str | None = None,
-            status: str = "in_post") -> Person:
-        d = depts.get(dept_key) if dept_key else None
+    def add(self, kind: str, force: str, dept_key: str | None, post: str, user: Any = None, nm: str | None = None,
+            status: str = "in_post", cert: bool = False, cert_no: str | None = None) -> Person:
+        d = self.depts.get(dept_key) if dept_key else None
         prefix = {"police": "JH", "aux_police": "FJ"}.get(force, "CG" if kind != "auxiliary" else "XG")
-        p = Person(user_id=user.id if user is not None else None, employee_no=emp_no(prefix),
-                   name=nm or name(), gender=rng.choice(("男", "男", "男", "女")), kind=kind, force=force,
-                   department_id=d.id if d is not None else None, street_code=street_of(dept_key), post=post,
-                   status=status, phone=f"139{rng.randrange(10**8):08d}",
-                   joined_on=today - timedelta(days=rng.randrange(200, 5000)))
-        people.append(p)
+        self.n += 1
+        street = d.region_code if d is not None and d.region_code and len(d.region_code) == 9 else None
+        p = Person(user_id=user.id if user is not None else None, employee_no=f"{prefix}{self.n:05d}",
+                   name=nm or self.name(), gender=self.rng.choice(("男", "男", "男", "女")), kind=kind, force=force,
+                   department_id=d.id if d is not None else None, street_code=street, post=post,
+                   status=status, phone=f"139{self.rng.randrange(10**8):08d}",
+                   joined_on=self.today - timedelta(days=self.rng.randrange(200, 5000)))
+        self.people.append(p)
+        if cert:
+            self.certs.append((p, cert_no))
         return p
 
+
+def _people(session: Session, ctx: Any, rng: random.Random) -> tuple[list[Person], list[tuple[Person, str | None]]]:
+    st = _Staff(ctx, rng)
+    depts = ctx.departments
     # 1. the demo accounts (officers certified, assistants not)
     squads_seen: dict[str, int] = {}
     for person in ctx.city.people:
-        if person.role not in ("officer", "auxiliary"):
-            continue
         u = ctx.users.get(person.username)
+        d = depts.get(person.department_key) if person.department_key else None
         if person.role == "officer":
             n = squads_seen.get(person.department_key or "", 0)
             squads_seen[person.department_key or ""] = n + 1
             post = "中队长" if n == 0 and person.username not in ("officer1", "officer2") else "执法队员"
-            p = add(rng.choice(("civil_servant", "managed", "managed", "institution")), "chengguan",
-                    person.department_key, post, user=u, nm=person.name)
-            certs.append((p, person.certificate_no))
-        else:
-            add("auxiliary", "xieguan", person.department_key, "协管员", user=u, nm=person.name)
-
+            st.add(rng.choice(("civil_servant", "managed", "managed", "institution")), "chengguan",
+                   person.department_key, post, user=u, nm=person.name, cert=True, cert_no=person.certificate_no)
+        elif person.role == "auxiliary":
+            st.add("auxiliary", "xieguan", person.department_key, "协管员", user=u, nm=person.name)
+        elif person.role == "dept_handler" and d is not None and d.kind == "enforcement":
+            # the case handlers of enforcement units feed back cases as enforcement officers: certified
+            st.add("managed", "chengguan", person.department_key, "内勤", user=u, nm=person.name, cert=True)
     # 2. synthetic staff per 中队
     formal, aux, police, aux_police = PER_SQUAD.get(ctx.scale, PER_SQUAD["city"])
-    squad_keys = sorted(k for k, d in depts.items() if d.type_key == "enforcement_squad")
-    for key in squad_keys:
+    for key in sorted(k for k, d in depts.items() if d.type_key == "enforcement_squad"):
         for i in range(formal):
             status = "training" if i == 0 and rng.random() < 0.3 else "in_post"
-            p = add(rng.choice(("civil_servant", "managed", "institution")), "chengguan", key, "执法队员",
-                    status=status)
-            certs.append((p, None))
+            st.add(rng.choice(("civil_servant", "managed", "institution")), "chengguan", key, "执法队员",
+                   status=status, cert=True)
         for i in range(aux):
-            add("auxiliary", "xieguan", key, "协管员", status="left" if i == aux - 1 and rng.random() < 0.2 else "in_post")
+            st.add("auxiliary", "xieguan", key, "协管员", status="left" if i == aux - 1 and rng.random() < 0.2 else "in_post")
         for _ in range(police):
-            add("civil_servant", "police", key, "民警")
+            st.add("civil_servant", "police", key, "民警")
         for _ in range(aux_police):
-            add("auxiliary", "aux_police", key, "辅警")
-    legal = add("managed", "chengguan", "hm_zfdd", "法制员")
-    certs.append((legal, None))
-    session.add_all(people)
+            st.add("auxiliary", "aux_police", key, "辅警")
+    st.add("managed", "chengguan", "hm_zfdd", "法制员", cert=True)
+    session.add_all(st.people)
     session.flush()
-    return people, certs
+    return st.people, st.certs
 
 
 def _certificates(session: Session, people: list[Person], certs: list[tuple[Person, str | None]],

@@ -31,7 +31,7 @@ class PersonIn(_In):
     street_code: str | None = Field(None, pattern=r"^\d{9}$")
     post: str = Field(min_length=1, max_length=32)
     status: Status = "in_post"
-    photo_file_id: int | None = None
+    photo: str | None = Field(None, max_length=100, description="upload token from POST /api/v1/files")
     phone: str | None = Phone
     joined_on: date | None = None
     user_id: int | None = None
@@ -48,7 +48,7 @@ class PersonPatch(_In):
     street_code: str | None = Field(None, pattern=r"^\d{9}$")
     post: str | None = Field(None, min_length=1, max_length=32)
     status: Status | None = None
-    photo_file_id: int | None = None
+    photo: str | None = Field(None, max_length=100, description="upload token from POST /api/v1/files")
     phone: str | None = Phone
     joined_on: date | None = None
     left_on: date | None = None

@@ -1,6 +1,6 @@
 // 人员档案: roster with filters and certificate lights; detail with certificates, exams, equipment and history.
-import { get, post, patch } from '../cg/api.js';
-import { h, clear, pager, toast, formDialog, lightDot, statusBadge, empty, debounce } from '../cg/ui.js';
+import { api, get, post, patch } from '../cg/api.js';
+import { h, clear, pager, toast, formDialog, confirmDialog, lightDot, statusBadge, empty, debounce } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page } from '../cg/config.js';
 
@@ -104,7 +104,33 @@ async function addPerson() {
   if (r) { toast('已建立档案', 'ok'); load(1); show(r.id); }
 }
 
-if (page.manage) clear(document.getElementById('actions'), h('button', { class: 'btn btn-primary', type: 'button', dataset: { action: 'new' }, onclick: addPerson }, '新建档案'));
+async function importRoster(file) {
+  const send = (dry) => {
+    const fd = new FormData();
+    fd.append('file', file);
+    return api(`${API}/people/import`, { method: 'POST', body: fd, query: { dry_run: dry ? 'true' : null } });
+  };
+  let check;
+  try { check = await send(true); } catch (err) {
+    if (err.details && Array.isArray(err.details)) {
+      await formDialog({ title: '花名册有错误，未导入', intro: err.message, submit: '知道了',
+        fields: [{ name: 'errors', label: '错误明细', type: 'textarea', value: err.details.map((e) => `第 ${e.line} 行：${e.message}`).join('\n') }] });
+    }
+    return;
+  }
+  const ok = await confirmDialog('导入花名册', `共 ${check.rows} 行：新建 ${check.created} 人，更新 ${check.updated} 人，新登记执法证 ${check.certificates} 个。确定导入？`, { label: '导入' });
+  if (!ok) return;
+  const r = await send(false);
+  toast(`已导入：新建 ${r.created}，更新 ${r.updated}`, 'ok');
+  summary(); load(1);
+}
+
+if (page.manage) {
+  const picker = h('input', { type: 'file', accept: '.csv,text/csv', hidden: true, onchange: (e) => { const f = e.target.files[0]; e.target.value = ''; if (f) importRoster(f); } });
+  clear(document.getElementById('actions'),
+    h('button', { class: 'btn', type: 'button', dataset: { action: 'import' }, onclick: () => picker.click() }, '导入花名册'), ' ',
+    h('button', { class: 'btn btn-primary', type: 'button', dataset: { action: 'new' }, onclick: addPerson }, '新建档案'), picker);
+}
 form.addEventListener('input', debounce(() => load(1)));
 form.addEventListener('change', () => load(1));
 summary();

@@ -15,15 +15,18 @@ async function sessions(p = 1) {
     h('td', null, fmt.dateTime(s.starts_at, 'short')), h('td', null, s.course_title), h('td', null, s.location || '—'),
     h('td', null, { planned: '计划', held: '已举办', cancelled: '取消' }[s.status] || s.status),
     h('td', null, Object.entries(s.attendance).map(([k, n]) => `${ATT[k] || k} ${n}`).join(' · ') || '—'),
-    h('td', null, page.manage && s.status !== 'cancelled' ? h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'attend' }, onclick: () => attend(s) }, '登记出勤') : null)))
+    h('td', null, page.manage && s.status !== 'cancelled' && new Date(s.starts_at) <= new Date() ? h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'attend' }, onclick: () => attend(s) }, '登记出勤') : null)))
     : h('tr', null, h('td', { colspan: 6 }, empty())));
   pager(document.getElementById('pager'), { page: p, pageSize: PAGE_SIZE, total: data.total, onChange: sessions });
 }
 
 async function attend(s) {
-  const r = await formDialog({ title: `登记出勤：${s.course_title}`, intro: '输入人员编号（档案 ID），多个用逗号分隔；未列出的人员不变。', fields: [
-    { name: 'ids', label: '人员编号', required: true }, { name: 'status', label: '出勤情况', type: 'select', options: Object.entries(ATT) }],
-  onSubmit: (v) => post(`${API}/training-sessions/${s.id}/attendance`, { entries: v.ids.split(/[,，\s]+/).filter(Boolean).map((x) => ({ person_id: Number(x), status: v.status })) }) });
+  const staff = (await get(`${API}/people`, { status: 'in_post', page_size: 500 })).items
+    .filter((x) => x.force === 'chengguan' || x.force === 'xieguan');
+  const r = await formDialog({ title: `登记出勤：${s.course_title}`, intro: '选择人员（可多选，按住 Ctrl/⌘）；未选的人员不变。', fields: [
+    { name: 'ids', label: '人员', type: 'select', multiple: true, required: true, options: staff.map((x) => [x.id, `${x.name}（${x.employee_no}，${x.post}）`]) },
+    { name: 'status', label: '出勤情况', type: 'select', options: Object.entries(ATT) }],
+  onSubmit: (v) => post(`${API}/training-sessions/${s.id}/attendance`, { entries: v.ids.map((x) => ({ person_id: Number(x), status: v.status })) }) });
   if (r) { toast(`已登记 ${r.recorded} 人`, 'ok'); sessions(1); overdue(); }
 }
 
