@@ -81,6 +81,8 @@ def test_discretion_calculator_roles_and_result(client, auth):
     assert client.post(f"/api/v1/powers/{STALL}/discretion", json={"party_id": 99999999},
                        headers=auth("officer1")).status_code == 404
     assert client.post("/api/v1/powers/NOPE/discretion", json={}, headers=auth("officer1")).status_code == 404
+    assert client.post(f"/api/v1/powers/{STALL}/discretion", json={"party_id": 10**20},
+                       headers=auth("officer1")).status_code == 422
     c = client.get("/api/v1/powers/circumstances", headers=auth("reviewer1")).json()
     assert "repeat" in c["aggravating"] and c["mitigating"]["coerced"]["article"].startswith("行政处罚法第三十二条")
 
