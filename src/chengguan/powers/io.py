@@ -104,8 +104,10 @@ def _read_table(data: bytes, fmt: str) -> list[dict[str, Any]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Invalid("CSV 须为 UTF-8 编码", code="bad_encoding") from None
-        reader = csv.reader(io.StringIO(text))
-        table = list(reader)
+        try:
+            table = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise Invalid(f"CSV 无法解析：{exc}", code="bad_file") from None
     else:
         from openpyxl import load_workbook
 
@@ -113,9 +115,12 @@ def _read_table(data: bytes, fmt: str) -> list[dict[str, Any]]:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:
             raise Invalid(f"无法读取 XLSX 文件：{type(exc).__name__}", code="bad_file") from None
-        ws = wb.worksheets[0]
-        table = [["" if c is None else str(c) if not hasattr(c, "isoformat") else c.isoformat()[:10] for c in row]
-                 for row in ws.iter_rows(values_only=True)]
+        try:
+            ws = wb.worksheets[0]
+            table = [["" if c is None else str(c) if not hasattr(c, "isoformat") else c.isoformat()[:10] for c in row]
+                     for row in ws.iter_rows(values_only=True)]
+        except Exception as exc:
+            raise Invalid(f"无法读取 XLSX 文件：{type(exc).__name__}", code="bad_file") from None
     if not table:
         raise Invalid("文件为空", code="empty_file")
     header = [_BY_LABEL.get(str(h).strip()) for h in table[0]]
@@ -180,6 +185,9 @@ def import_powers(session: Session, data: bytes, fmt: str, *, replace: bool = Fa
                 _import_one(session, spec, replace, created, updated, skipped)
         except AppError as exc:
             errors.append({"item": i, "code": code, "message": exc.message})
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A malformed item (wrong JSON types): reported with the others, never a 500.
+            errors.append({"item": i, "code": code, "message": f"格式错误：{type(exc).__name__}"})
     if errors:
         raise Invalid(f"导入失败：{len(errors)} 项有错误，未导入任何数据", code="import_failed", details=errors[:200])
     return {"created": created, "updated": updated, "skipped": skipped}
