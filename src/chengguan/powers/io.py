@@ -164,6 +164,9 @@ def import_powers(session: Session, data: bytes, fmt: str, *, replace: bool = Fa
     effective date is later than the current one. All-or-nothing."""
     if fmt not in ("json", "csv", "xlsx"):
         raise Invalid("格式应为 json、csv 或 xlsx", code="bad_format")
+    if fmt != "xlsx" and (b"\x00" in data or b"\\u0000" in data):
+        # PostgreSQL text cannot hold NUL characters: refuse the file instead of failing on insert.
+        raise Invalid("文件中含有空字符（NUL），请检查文件编码", code="bad_file")
     if fmt == "json":
         try:
             doc = json.loads(data.decode("utf-8-sig"))
