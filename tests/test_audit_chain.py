@@ -26,6 +26,10 @@ def _chain(s, subject="enf_case:1", n=5):
             for i in range(1, n + 1)]
 
 
+def is_pg(s):
+    return s.get_bind().dialect.name == "postgresql"
+
+
 def _untrigger(s):
     """Tampering as an attacker with table rights would: drop the DB guard (inside the test transaction,
     rolled back afterwards)."""
@@ -163,10 +167,11 @@ def test_cli_verify_reports_which_entries(db_session, cli):
 
 
 def test_api_records_and_reads_a_subject(client, auth, db_session):
+    from casehelpers import jpeg
     from chengguan.core import files
 
     up = client.post("/api/v1/files", headers=auth("officer1"),
-                     files={"file": ("p.jpg", __import__("casehelpers").jpeg(), "image/jpeg")})
+                     files={"file": ("p.jpg", jpeg(), "image/jpeg")})
     assert up.status_code == 201, up.text
     fid, sha = up.json()["id"], up.json()["sha256"]
     body = {"action": "现场检查", "at": "2026-11-20T10:00:00+08:00", "device_id": "BWC-0042",
@@ -234,3 +239,12 @@ def test_concurrent_writers_never_fork_a_chain(engine):
         seqs = list(s.scalars(select(AuditEntry.seq).where(AuditEntry.stream == stream).order_by(AuditEntry.seq)))
     assert rep.ok, rep.problems
     assert seqs == list(range(1, 33))
+
+
+def test_verify_reports_a_chain_whose_entries_are_all_gone(db_session):
+    _chain(db_session, subject="enf_case:3", n=2)
+    _untrigger(db_session)
+    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:3'"))
+    db_session.expire_all()
+    assert _problems(db_session, "enf_case:3") == [(1, "missing")]
+    assert any(r.stream == "enf_case:3" and not r.ok for r in audit.verify(db_session))

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select
@@ -243,20 +244,21 @@ def _verify_stream(stream: str, rows: list[AuditEntry], head: AuditStream | None
 
 
 def verify(session: Session, stream: str | None = None, *, batch: int = 5000) -> list[StreamReport]:
-    """Check every chain (or one): each entry's hash, the seq sequence, the prev_hash links and the head."""
-    heads = {h.stream: h for h in session.scalars(
-        select(AuditStream) if stream is None else select(AuditStream).where(AuditStream.stream == stream))}
-    streams = set(heads)
-    if stream is None:
-        streams |= set(session.scalars(select(AuditEntry.stream).distinct()))
-    elif stream not in heads:
-        streams |= set(session.scalars(select(AuditEntry.stream).where(AuditEntry.stream == stream).limit(1)))
-    reports = []
-    for s in sorted(streams):
-        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.stream == s)
-                                    .order_by(AuditEntry.seq).execution_options(yield_per=batch)))
-        reports.append(_verify_stream(s, rows, heads.get(s)))
-    return reports
+    """Check every chain (or one): each entry's hash, the seq sequence, the prev_hash links and the head.
+    All chains are read in one pass ordered by the (stream, seq) unique index, one chain in memory at a time."""
+    head_q = select(AuditStream) if stream is None else select(AuditStream).where(AuditStream.stream == stream)
+    heads = {h.stream: h for h in session.scalars(head_q)}
+    q = select(AuditEntry).order_by(AuditEntry.stream, AuditEntry.seq)
+    if stream is not None:
+        q = q.where(AuditEntry.stream == stream)
+    reports: dict[str, StreamReport] = {}
+    rows = session.scalars(q.execution_options(yield_per=batch))
+    for s, group in groupby(rows, key=lambda e: e.stream):
+        reports[s] = _verify_stream(s, list(group), heads.get(s))
+    for s, h in heads.items():  # heads whose every entry is gone
+        if s not in reports:
+            reports[s] = _verify_stream(s, [], h)
+    return [reports[k] for k in sorted(reports)]
 
 
 def view(e: AuditEntry) -> dict[str, Any]:

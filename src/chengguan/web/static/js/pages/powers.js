@@ -56,7 +56,7 @@ async function select(code) {
   clear(form.base_tier, h('option', { value: '' }, '按情形自动认定'), [...new Set(tiers.map((t) => t.name))].map((n) => h('option', { value: n }, n)));
   const keys = [...new Set(tiers.flatMap((t) => t.condition_keys))];
   const labelOf = (k) => (tiers.find((t) => t.condition_keys.includes(k)) || {}).conditions || k;
-  clear($('#calc-flags'), keys.length ? keys.map((k) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'flag', value: k }), `${k}（${labelOf(k)}）`)) : h('span', { class: 'muted' }, '本基准未设可自动认定的情形'));
+  clear($('#calc-flags'), keys.length ? keys.map((k) => h('label', { class: 'check', title: k }, h('input', { type: 'checkbox', name: 'flag', value: k }), labelOf(k))) : h('span', { class: 'muted' }, '本基准未设可自动认定的情形'));
   const extra = Object.assign({}, ...p.standards.map((s) => s.aggravating || {}));
   const agg = { ...circumstances.aggravating, ...extra };
   clear($('#calc-agg'), Object.entries(agg).map(([k, l]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'agg', value: k }), l)));
