@@ -429,6 +429,11 @@ def history(session: Session, person: Person) -> list[dict[str, Any]]:
         at = datetime(ex.taken_on.year, ex.taken_on.month, ex.taken_on.day, 12, tzinfo=clock.SHANGHAI)
         out.append({"at": at, "kind": "exam",
                     "text": f"{ex.title}：{ex.score:g} 分（{'通过' if ex.passed else '未通过'}）"})
+    for ev, eq in session.execute(select(EquipmentEvent, Equipment).join(Equipment, Equipment.id == EquipmentEvent.equipment_id)
+                                  .where(EquipmentEvent.holder_id == person.id,
+                                         EquipmentEvent.kind.in_(("assign", "return")))):
+        what = f"{EQUIPMENT_TYPE_LABELS.get(eq.type, eq.type)} {eq.code}"
+        out.append({"at": ev.at, "kind": "equipment", "text": ("领用" if ev.kind == "assign" else "归还") + what})
     out.sort(key=lambda r: r["at"], reverse=True)
     return out
 
@@ -735,6 +740,22 @@ def record_performance(session: Session, person: Person, period: str, metric: st
     row.recorded_by = actor_id
     session.flush()
     return row
+
+
+def collect_training_scores(session: Session, period: str) -> int:
+    """Fill the ``training_score`` metric of ``period`` (YYYY-MM) with each person's average exam score of
+    that month (upsert: re-running gives the same records). Returns the number of people scored."""
+    y, m = (int(x) for x in period.split("-"))
+    start = date(y, m, 1)
+    end = date(y + (m == 12), m % 12 + 1, 1)
+    rows = session.execute(select(ExamResult.person_id, func.avg(ExamResult.score)).where(
+        ExamResult.taken_on >= start, ExamResult.taken_on < end).group_by(ExamResult.person_id)).all()
+    for pid, avg in rows:
+        person = session.get(Person, pid)
+        if person is not None:
+            record_performance(session, person, period, "training_score", round(float(avg), 1),
+                               note="自动汇总：当月考试平均分")
+    return len(rows)
 
 
 def ranking(session: Session, period: str, *, regions: list[str | None] | None = None) -> list[dict[str, Any]]:
