@@ -1,6 +1,6 @@
 """The command map and the leader dashboard at a million cases (PostgreSQL).
 
-    .venv/bin/python bench/bench_command_map.py [n_cases=1000000] [open_share=0.08]
+    .venv/bin/python bench/bench_command_map.py [n_cases=1000000] [open_share=0.08] [--reuse]
 
 Builds a benchmark database (``cg_bench_command``): migrations, the small demo city (no history), then
 ``n_cases`` synthetic cases spread over the unit grids and the last 365 days (``open_share`` of them
@@ -36,16 +36,12 @@ def build() -> None:
     from sqlalchemy import create_engine, text
 
     env = {**os.environ, "CHENGGUAN_DATABASE_URL": URL, "CHENGGUAN_DATA_DIR": str(DATA)}
-    if "--keep-city" in sys.argv:  # the demo city of a previous run; only the bulk cases are replaced
-        with create_engine(URL).begin() as conn:
-            conn.execute(text("DELETE FROM cases WHERE case_no LIKE 'B%'"))
-    else:
-        recreate_pg(URL)
-        t = time.perf_counter()
-        subprocess.run([str(BIN / "chengguan"), "db", "upgrade"], env=env, check=True, capture_output=True)
-        subprocess.run([str(BIN / "chengguan"), "demo", "load", "--scale", "small", "--history-days", "1"],
-                       env=env, check=True, capture_output=True)
-        print(f"- demo city loaded in {time.perf_counter() - t:.0f} s")
+    recreate_pg(URL)
+    t = time.perf_counter()
+    subprocess.run([str(BIN / "chengguan"), "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([str(BIN / "chengguan"), "demo", "load", "--scale", "small", "--history-days", "1"],
+                   env=env, check=True, capture_output=True)
+    print(f"- demo city loaded in {time.perf_counter() - t:.0f} s")
 
     from chengguan.cases.models import Case
 
