@@ -58,7 +58,8 @@ def test_base_map_setting_is_validated_and_reaches_pages_and_csp(client, auth):
     h = auth("admin")
     bad = [("map.tile_url", "ftp://tiles/{z}/{x}/{y}"), ("map.tile_url", "https://tiles.example.cn/{z}/{x}.png"),
            ("map.tile_url", 'https://t.example.cn/{z}/{x}/{y}.png"><script>'), ("map.tile_crs", "utm"),
-           ("map.tile_subdomains", "a b"), ("map.tiles_enabled", "yes")]
+           ("map.tile_subdomains", "a b"), ("map.tiles_enabled", "yes"),
+           ("map.tile_attribution", "<img src=x onerror=alert(1)>")]
     for key, value in bad:
         r = client.put(f"/api/v1/system/settings/{key}", json={"value": value}, headers=h)
         assert r.status_code == 422, (key, value, r.text)
