@@ -3,7 +3,7 @@
 // viewport only (bbox queries); a viewport with more cases than page.marker_limit is shown as server-side
 // square clusters (/api/v1/dashboard/clusters), so the map stays quick at a million cases.
 import { get } from '../cg/api.js';
-import { CityMap, STATUS_COLORS, LIGHT_COLORS, ll } from '../cg/map.js';
+import { CityMap, STATUS_COLORS, LIGHT_COLORS, ll, escapeHtml as esc } from '../cg/map.js';
 import { h, clear, $, debounce } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page } from '../cg/config.js';
@@ -150,7 +150,7 @@ cm.onGrids = (gj, layer) => {
   layer.eachLayer((l) => {
     const code = l.feature.properties.code;
     const v = gridValues[code];
-    l.setTooltipContent(`网格 ${code}${l.feature.properties.name ? ' · ' + l.feature.properties.name : ''}<br>${gridMode === 'grade' ? `评价等级：${v ? v.grade : '—'}` : `${gridMode === 'overdue' ? '超期' : '未结'}案件：${v || 0} 件`}`);
+    l.setTooltipContent(`网格 ${esc(code)}${l.feature.properties.name ? ' · ' + esc(l.feature.properties.name) : ''}<br>${gridMode === 'grade' ? `评价等级：${v ? v.grade : '—'}` : `${gridMode === 'overdue' ? '超期' : '未结'}案件：${v || 0} 件`}`);
   });
   mapEl.dataset.grids = gj.features.length;
 };
@@ -172,9 +172,9 @@ async function loadPeople({ bbox }) {
   if (!$('#f-people').checked) return;
   const data = await get('/api/v1/positions', { bbox: bbox.join(',') }, { quiet: true }).catch(() => ({ items: [] }));
   for (const p of data.items) {
-    const icon = L.divIcon({ className: '', iconSize: [24, 24], iconAnchor: [12, 12], html: `<div class="person-pin" data-user="${p.username}" title="${p.display_name}">${(p.display_name || "员").slice(0, 1)}</div>` });
+    const icon = L.divIcon({ className: '', iconSize: [24, 24], iconAnchor: [12, 12], html: `<div class="person-pin" data-user="${esc(p.username)}" title="${esc(p.display_name)}">${esc((p.display_name || '员').slice(0, 1))}</div>` });
     people.addLayer(L.marker(ll(p.lon, p.lat), { icon, keyboard: false, zIndexOffset: 500 })
-      .bindTooltip(`${p.display_name}（${(p.role_labels || []).join('、')}）<br>${fmt.relative(p.at)} · 网格 ${p.grid_code || '—'}`));
+      .bindTooltip(`${esc(p.display_name)}（${esc((p.role_labels || []).join('、'))}）<br>${fmt.relative(p.at)} · 网格 ${esc(p.grid_code || '—')}`));
   }
   mapEl.dataset.people = data.items.length;
 }
