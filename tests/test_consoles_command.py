@@ -244,3 +244,13 @@ def test_cases_map_points_carry_light_and_truncate(client, auth):
     one = client.get("/api/v1/cases/map", params={"bbox": box, "limit": 1}, headers=h).json()
     assert len(one["items"]) == 1 and one["truncated"] is True
     assert client.get("/api/v1/cases/map", params={"bbox": box, "limit": 0}, headers=h).status_code == 422
+
+
+def test_grade_colouring_hook(client, auth, monkeypatch):
+    from chengguan.web.command import pages
+
+    r = client.get("/command", headers=auth("leader1"))
+    has_eval = any(getattr(x, "path", None) == pages.EVALUATION_ROUTE for x in client.app.routes)
+    assert ('"grades_api": "/api/v1/evaluation/region"' in r.text) == has_eval
+    monkeypatch.setattr(pages, "GRID_GRADES_API", "/api/v1/x/grades")
+    assert '"grades_api": "/api/v1/x/grades"' in client.get("/command", headers=auth("leader1")).text

@@ -155,11 +155,21 @@ cm.onGrids = (gj, layer) => {
   mapEl.dataset.grids = gj.features.length;
 };
 
+let grades = null; // fetched once per page: a period's grades do not change while the map is panned
+async function gradeValues() {
+  if (grades) return grades;
+  const data = await get(page.grades_api, { unit: 'grid', page_size: 5000 }, { quiet: true }).catch(() => ({}));
+  grades = {};
+  if (Array.isArray(data.items)) for (const r of data.items) grades[r.key] = { grade: r.grade, score: r.composite };
+  else Object.assign(grades, data);
+  return grades;
+}
+
 async function loadGridValues({ bbox, zoom }) {
   gridMode = $('#f-colour').value;
   if (zoom < GRID_MIN_ZOOM) { gridValues = {}; return; }
   if (gridMode === 'grade' && page.grades_api) {
-    gridValues = await get(page.grades_api, { bbox: bbox.join(',') }, { quiet: true }).catch(() => ({}));
+    gridValues = await gradeValues();
   } else {
     gridValues = await get('/api/v1/dashboard/grid-counts', { bbox: bbox.join(','), overdue: gridMode === 'overdue' ? true : null }, { quiet: true }).catch(() => ({}));
   }
