@@ -43,6 +43,8 @@ class Case(Base):
         Index("ix_cases_lonlat", "lon", "lat"),
         Index("ix_cases_grid_status", "grid_code", "status"),
         Index("ix_cases_reported_at", "reported_at"),
+        Index("ix_cases_registered_at", "registered_at"),  # dashboard counts (today, month) at 1M cases
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
