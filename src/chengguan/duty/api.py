@@ -187,7 +187,7 @@ def duty_shift_onpost(session: DbSession, user: CurrentUser, shift_id: int) -> d
 
 @router.get("/duty/onpost", operation_id="duty_onpost_day")
 def duty_onpost_day(session: DbSession, user: CurrentUser, day: date | None = None) -> dict[str, Any]:
-    """Stored on-post results of a day's shifts (kept current by the worker job ``duty.onpost_watch``)."""
+    """Stored on-post results of a day's shifts (kept current by the worker job ``duty.onpost_watch``, every 5 minutes)."""
     return {"day": day or clock.local(clock.now()).date(),
             "items": service.onpost_summary(session, user, day or clock.local(clock.now()).date())}
 
