@@ -287,3 +287,28 @@ def dashboard_events(session: DbSession, user: CurrentUser,
                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     """The newest workflow events (big-screen ticker)."""
     return {"items": stats.recent_events(session, user, limit)}
+
+
+@dashboard.get("/clusters", operation_id="dashboard_clusters")
+def dashboard_clusters(
+    session: DbSession, user: CurrentUser,
+    bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
+    status: Annotated[list[str] | None, Query()] = None,
+    category_code: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    department: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cells: Annotated[int, Query(ge=4, le=64)] = 24,
+) -> dict[str, Any]:
+    """Cases of a viewport counted per square of a ``cells`` × ``cells`` raster (open cases unless
+    ``status`` is given): the command map's zoomed-out view, whatever the number of cases."""
+    statuses = [x for s in status or [] for x in s.split(",") if x]
+    bad = [s for s in statuses if s not in workflow.STATUS_LABELS]
+    if bad:
+        raise Invalid(f"未知状态：{', '.join(bad)}")
+    box = _bbox(bbox)
+    assert box is not None
+    f = service.CaseFilter(status=statuses or list(workflow.STEP_OF) + ["suspended"], category_code=category_code,
+                           street_code=street_code, department_id=department, since=since, until=until)
+    return stats.clusters(session, user, f, box, cells)

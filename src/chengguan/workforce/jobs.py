@@ -13,3 +13,9 @@ from chengguan.workforce import service
 def certificate_expiry(session: Session) -> dict[str, int]:
     """行政执法证到期提醒 (30/7/0 days ahead by default, ``workforce.certificate_warning_days``)."""
     return service.certificate_expiry_warnings(session)
+
+
+@register("workforce.equipment_checks", every_seconds=6 * 3600)
+def equipment_checks(session: Session) -> dict[str, int]:
+    """装备定期检查提醒 (interval per type: ``workforce.equipment_check_days``)."""
+    return service.equipment_check_warnings(session)

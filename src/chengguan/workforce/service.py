@@ -23,10 +23,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from chengguan.accounts.principal import Principal
 from chengguan.core import clock
 from chengguan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengguan.system import settings as cfg
 from chengguan.workforce.models import (
+    EQUIPMENT_TYPE_LABELS,
     FORCE_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
@@ -79,7 +81,13 @@ EQUIPMENT_CHECK_DAYS = cfg.define(
      "camera": 180, "drone": 30, "other": 365},
     "各类装备的定期检查间隔（天）；检查后据此计算下次检查日期。", "队伍")
 
+ENFORCEMENT_FEEDBACK = cfg.define(
+    "workforce.enforcement_feedback_requires_certificate", True,
+    "派遣给执法部门（城管执法大队/中队）的案件，处理反馈人须持有效行政执法证。", "队伍")
+
 NON_ENFORCEMENT_FORCES = ("xieguan", "aux_police")
+# The "expired" (0-day) warning is still sent if the worker was down on the day; older ones are history.
+EXPIRED_LOOKBACK_DAYS = 7
 
 
 # ---------------------------------------------------------------- the certificate guard
@@ -100,17 +108,18 @@ def person_for_user(session: Session, user_id: int) -> Person | None:
     return session.scalar(select(Person).where(Person.user_id == user_id))
 
 
-def cert_problem(cert: Certificate, at: datetime, day: date, scope: str | None) -> str | None:
-    """Why ``cert`` does not entitle its holder to act at ``at`` (None: it does)."""
+def cert_problem(cert: Certificate, at: datetime, day: date, scope: str | None) -> tuple[str, str] | None:
+    """(code, reason) why ``cert`` does not entitle its holder to act at ``at`` (None: it does)."""
     if cert.revoked_at is not None and cert.revoked_at <= at:
         why = f"（{cert.revoked_reason}）" if cert.revoked_reason else ""
-        return f"执法证 {cert.number} 已于{_fmt_day(clock.local(cert.revoked_at).date())}被注销{why}"
+        return ("certificate_revoked",
+                f"执法证 {cert.number} 已于{_fmt_day(clock.local(cert.revoked_at).date())}被注销{why}")
     if day < cert.valid_from:
-        return f"执法证 {cert.number} 自{_fmt_day(cert.valid_from)}起才生效"
+        return "not_certified", f"执法证 {cert.number} 自{_fmt_day(cert.valid_from)}起才生效"
     if day > cert.valid_to:
-        return f"执法证 {cert.number} 已于{_fmt_day(cert.valid_to)}过期"
+        return "certificate_expired", f"执法证 {cert.number} 已于{_fmt_day(cert.valid_to)}过期"
     if scope and cert.scopes and scope not in cert.scopes:
-        return f"执法证 {cert.number} 的执法范围（{cert.scope}）不含“{scope}”"
+        return "not_certified", f"执法证 {cert.number} 的执法范围（{cert.scope}）不含“{scope}”"
     return None
 
 
@@ -124,7 +133,11 @@ def require_certified_officer(session: Session, user_id: int, at: datetime | Non
     if person is None:
         raise Forbidden("该账号未登记执法人员档案，未持有有效行政执法证，不能从事行政执法活动",
                         code="not_certified", details={"user_id": user_id})
-    details: dict[str, Any] = {"user_id": user_id, "person_id": person.id, "name": person.name}
+    return _evaluate(session, person, at, day, scope)
+
+
+def _evaluate(session: Session, person: Person, at: datetime, day: date, scope: str | None) -> Certificate:
+    details: dict[str, Any] = {"user_id": person.user_id, "person_id": person.id, "name": person.name}
     if person.kind == "auxiliary" or person.force in NON_ENFORCEMENT_FORCES:
         label = FORCE_LABELS.get(person.force) if person.force == "aux_police" else KIND_LABELS["auxiliary"]
         raise Forbidden(f"{person.name}为{label}，{label}不能独立从事行政执法活动（未持有行政执法证），"
@@ -136,7 +149,7 @@ def require_certified_officer(session: Session, user_id: int, at: datetime | Non
     if not certs:
         raise Forbidden(f"{person.name}未持有有效行政执法证，不能从事行政执法活动",
                         code="not_certified", details=details)
-    problems = []
+    problems: list[tuple[str, str]] = []
     for cert in certs:
         problem = cert_problem(cert, at, day, scope)
         if problem is None:
@@ -147,10 +160,27 @@ def require_certified_officer(session: Session, user_id: int, at: datetime | Non
                                     details=details)
             return cert
         problems.append(problem)
-    details["problems"] = problems
-    code = "certificate_expired" if "过期" in problems[0] else (
-        "certificate_revoked" if "注销" in problems[0] else "not_certified")
-    raise Forbidden(f"{person.name}未持有有效行政执法证：{problems[0]}", code=code, details=details)
+    details["problems"] = [text for _, text in problems]
+    code, text = problems[0]
+    raise Forbidden(f"{person.name}未持有有效行政执法证：{text}", code=code, details=details)
+
+
+def check_enforcement_disposal(session: Session, department_id: int | None, user_id: int) -> None:
+    """Closed-loop guard (called by the cases ``feedback`` action): disposing of a case as an enforcement
+    unit (department kind ``enforcement``) is an enforcement act, so the handler must hold a valid
+    certificate. Other departments are not affected. Switch: ``workforce.enforcement_feedback_requires_certificate``."""
+    from chengguan.org.models import Department
+
+    if department_id is None or not cfg.value(session, ENFORCEMENT_FEEDBACK.key):
+        return
+    dept = session.get(Department, department_id)
+    if dept is None or dept.kind != "enforcement":
+        return
+    try:
+        require_certified_officer(session, user_id)
+    except Forbidden as exc:
+        raise Forbidden(f"{dept.name}的案件须由持证执法人员反馈：{exc.message}", code=exc.code,
+                        details=exc.details) from None
 
 
 def is_certified(session: Session, user_id: int, at: datetime | None = None, scope: str | None = None) -> bool:
@@ -161,9 +191,21 @@ def is_certified(session: Session, user_id: int, at: datetime | None = None, sco
     return True
 
 
-def certified_user_ids(session: Session, user_ids: Iterable[int], at: datetime | None = None) -> set[int]:
-    """The subset of ``user_ids`` who may act now (one query per person at most; for pickers and lists)."""
-    return {uid for uid in set(user_ids) if is_certified(session, uid, at)}
+def certified_user_ids(session: Session, user_ids: Iterable[int], at: datetime | None = None,
+                       scope: str | None = None) -> set[int]:
+    """The subset of ``user_ids`` who may act at ``at`` (batched: for pickers and lists). Same rules as
+    ``require_certified_officer``."""
+    at, day = _local_day(at)
+    ids = list(set(user_ids))
+    out: set[int] = set()
+    for i in range(0, len(ids), 500):
+        for person in session.scalars(select(Person).where(Person.user_id.in_(ids[i:i + 500]))):
+            try:
+                _evaluate(session, person, at, day, scope)
+            except Forbidden:
+                continue
+            out.add(person.user_id)  # type: ignore[arg-type]
+    return out
 
 
 def certificate_light(cert: Certificate, session: Session, at: datetime | None = None) -> tuple[str, str]:
@@ -181,6 +223,60 @@ def certificate_light(cert: Certificate, session: Session, at: datetime | None =
 
 
 # ---------------------------------------------------------------- personnel
+
+READER_ROLES = ("admin", "leader", "assessor", "legal_reviewer")
+
+
+def _city_region(session: Session) -> str:
+    return str(cfg.value(session, "city.district_code") or "")  # "": only city-wide grants cover it
+
+
+def department_region(session: Session, department_id: int | None) -> str:
+    """The region of a unit (its street or district); units without one belong to the whole city."""
+    from chengguan.org.models import Department
+
+    d = session.get(Department, department_id) if department_id else None
+    return (d.region_code if d is not None and d.region_code else None) or _city_region(session)
+
+
+def person_access_region(session: Session, person: Person) -> str:
+    """The region code role grants are checked against: the person's street, else the unit's region."""
+    return person.street_code or department_region(session, person.department_id)
+
+
+def can_read_person(session: Session, p: Principal, person: Person) -> bool:
+    if person.user_id is not None and person.user_id == p.user_id:
+        return True
+    region = person_access_region(session, person)
+    return any(p.covers(r, region) for r in READER_ROLES)
+
+
+def _file_access(session: Session, row: Any, p: Principal | None) -> bool:
+    """Who may download a personnel photo or a device recording (hooked into ``system.files``)."""
+    if p is None:
+        return False
+    for person in session.scalars(select(Person).where(Person.photo_file_id == row.id).limit(5)):
+        if can_read_person(session, p, person):
+            return True
+    m = session.scalar(select(EquipmentMedia).where(EquipmentMedia.file_id == row.id))
+    if m is not None:
+        holder = session.get(Person, m.holder_id) if m.holder_id else None
+        if holder is not None and holder.user_id == p.user_id:
+            return True
+        eq = session.get(Equipment, m.equipment_id)
+        region = department_region(session, eq.department_id if eq else None)
+        return any(p.covers(r, region) for r in READER_ROLES)
+    return False
+
+
+def _install_file_access() -> None:
+    from chengguan.system import files
+
+    if _file_access not in files.EXTRA_ACCESS:
+        files.EXTRA_ACCESS.append(_file_access)
+
+
+_install_file_access()
 
 
 def _event(session: Session, person: Person, kind: str, text: str, actor_id: int | None = None,
@@ -416,7 +512,7 @@ def certificate_expiry_warnings(session: Session, at: datetime | None = None) ->
     # Only the currently relevant threshold per certificate: the smallest one already reached.
     stmt = select(Certificate, Person).join(Person, Person.id == Certificate.person_id).where(
         Certificate.revoked_at.is_(None), Certificate.valid_to <= horizon,
-        Certificate.valid_to >= day - timedelta(days=1), Person.status != "left")
+        Certificate.valid_to >= day - timedelta(days=EXPIRED_LOOKBACK_DAYS), Person.status != "left")
     for cert, person in session.execute(stmt):
         left = (cert.valid_to - day).days
         reached = [t for t in thresholds if left <= t]
@@ -588,6 +684,17 @@ def overdue_report(session: Session, *, regions: list[str | None] | None = None,
                 when = when.replace(tzinfo=UTC)
             last[(pid, kind)] = when
     rules = cfg.value(session, TRAINING_RULES.key) or []
+    exam_rule = cfg.value(session, POST_EXAM_RULE.key) or {}
+    exam_rule_on, exam_posts = bool(exam_rule.get("enabled")), set(exam_rule.get("posts") or [])
+    valid_months = int(exam_rule.get("valid_months") or 24)
+    passed: set[tuple[int, str | None]] = set()
+    if exam_rule_on:
+        since = _months_before(day, valid_months)
+        eq = select(ExamResult.person_id, ExamResult.post).where(
+            ExamResult.passed.is_(True), ExamResult.taken_on >= since, ExamResult.taken_on <= day).distinct()
+        for chunk_start in range(0, len(ids), 500):
+            passed.update((pid, post) for pid, post in session.execute(
+                eq.where(ExamResult.person_id.in_(ids[chunk_start:chunk_start + 500]))))
     out = []
     for p in people:
         reasons = []
@@ -600,9 +707,8 @@ def overdue_report(session: Session, *, regions: list[str | None] | None = None,
                 reasons.append(f"从未参加{rule.get('label', rule['kind'])}")
             elif (at - seen).days > gap:
                 reasons.append(f"{rule.get('label', rule['kind'])}已 {(at - seen).days} 天未参加（要求 {gap} 天内）")
-        missing = post_exam_missing(session, p, day)
-        if missing:
-            reasons.append(missing)
+        if exam_rule_on and p.post in exam_posts and (p.id, p.post) not in passed:
+            reasons.append(f"岗位“{p.post}”须在 {valid_months} 个月内通过上岗考试，尚无通过记录")
         if reasons:
             out.append(OverdueRow(p, reasons))
     return out
@@ -775,6 +881,30 @@ def equipment_due_checks(session: Session, at: datetime | None = None) -> list[E
         .order_by(Equipment.next_check_due)))
 
 
+def equipment_check_warnings(session: Session, at: datetime | None = None) -> dict[str, int]:
+    """Queue one reminder per item and due date to its unit (and holder) when a periodic check is due.
+    Idempotent by dedup key ``equipment-check:<id>:<due>:<recipient>``."""
+    from chengguan.outbox import service as outbox
+
+    counts = {"queued": 0, "due": 0}
+    for e in equipment_due_checks(session, at):
+        counts["due"] += 1
+        assert e.next_check_due is not None
+        holder = session.get(Person, e.holder_id) if e.holder_id else None
+        recipients = [f"department:{e.department_id}"] if e.department_id else []
+        if holder is not None and holder.user_id is not None:
+            recipients.append(f"user:{holder.user_id}")
+        text = (f"装备 {EQUIPMENT_TYPE_LABELS.get(e.type, e.type)} {e.code} 应于{_fmt_day(e.next_check_due)}前完成定期检查")
+        for rcpt in recipients:
+            msg = outbox.enqueue(session, topic="workforce.equipment.check_due", channel="inbox", recipient=rcpt,
+                                 payload={"equipment_id": e.id, "code": e.code, "due": e.next_check_due.isoformat(),
+                                          "text": text},
+                                 dedup_key=f"equipment-check:{e.id}:{e.next_check_due.isoformat()}:{rcpt}")
+            if msg is not None:
+                counts["queued"] += 1
+    return counts
+
+
 def equipment_by_device(session: Session, device_id: str) -> Equipment | None:
     return session.scalar(select(Equipment).where(Equipment.device_id == device_id))
 
@@ -843,3 +973,4 @@ def media_for_device(session: Session, device_id: str, since: datetime | None = 
     if until is not None:
         stmt = stmt.where(EquipmentMedia.recorded_at < until)
     return list(session.scalars(stmt.order_by(EquipmentMedia.recorded_at.desc()).limit(limit)))
+

@@ -1,0 +1,79 @@
+"""The operations consoles' page routes without a browser: who may open which console, where each role
+lands, the 城管通 service worker and manifest (browser paths are in tests/browser/test_ops_consoles.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _login(client, username: str) -> None:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": "demo"})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(("user", "path", "title"), [
+    ("collector1", "/m/", "城管通"), ("acceptor1", "/accept", "受理"), ("shiftlead1", "/accept", "受理"),
+    ("dispatcher1", "/dispatch", "派遣"), ("dept1", "/dept", "处置"),
+])
+def test_each_role_opens_its_console(client, user, path, title):
+    _login(client, user)
+    r = client.get(path)
+    assert r.status_code == 200, r.text
+    assert f"<title>{title} ·" in r.text
+    assert f'/static/js/pages/ops-{ {"/m/": "mobile"}.get(path, path.strip("/"))}.js' in r.text
+    assert "ops.css" in r.text
+
+
+@pytest.mark.parametrize(("user", "path"), [
+    ("dept1", "/accept"), ("collector1", "/dispatch"), ("dispatcher1", "/dept"), ("acceptor1", "/m/"),
+    ("citizen1", "/accept"),
+])
+def test_other_roles_get_the_403_page(client, user, path):
+    _login(client, user)
+    r = client.get(path)
+    assert r.status_code == 403
+    assert "无权访问" in r.text
+
+
+@pytest.mark.parametrize("path", ["/m/", "/accept", "/dispatch", "/dept"])
+def test_anonymous_visitors_go_to_login_and_back(client, path):
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(("user", "landing"), [
+    ("collector1", "/m/"), ("acceptor1", "/accept"), ("shiftlead1", "/accept"), ("dispatcher1", "/dispatch"),
+    ("dept1", "/dept"),
+])
+def test_roles_land_on_their_console(client, user, landing):
+    _login(client, user)
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == landing
+
+
+def test_m_without_slash_redirects(client):
+    r = client.get("/m", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/m/"
+
+
+def test_service_worker_is_served_under_its_scope(client):
+    r = client.get("/m/sw.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["service-worker-allowed"] == "/m/"
+    assert "addEventListener('fetch'" in r.text and "/api/" in r.text
+
+
+def test_manifest(client):
+    r = client.get("/m/manifest.webmanifest")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["name"] == "城管通" and body["start_url"] == "/m/" and body["scope"] == "/m/"
+
+
+def test_menu_shows_only_the_users_consoles(client):
+    _login(client, "dispatcher1")
+    html = client.get("/home").text
+    assert 'data-nav="ops-dispatch"' in html
+    assert 'data-nav="ops-accept"' not in html and 'data-nav="ops-dept"' not in html
