@@ -21,6 +21,7 @@ from chengguan.duty.schemas import (
     LeaveIn,
     OperationIn,
     OperationPatch,
+    RepeatIn,
     ShiftIn,
     SwapIn,
     TaskIn,
@@ -147,6 +148,13 @@ def duty_shifts_get(session: DbSession, user: CurrentUser, shift_id: int) -> dic
 def duty_shifts_delete(session: DbSession, user: CurrentUser, shift_id: int) -> Response:
     service.delete_shift(session, user, shift_id)
     return Response(status_code=204)
+
+
+@router.post("/duty/shifts/{shift_id}/repeat", operation_id="duty_shifts_repeat")
+def duty_shifts_repeat(session: DbSession, user: CurrentUser, shift_id: int, body: RepeatIn) -> dict[str, Any]:
+    """Copy the shift to the following days (e.g. ``{"days": [1, 2, 3, 4, 5, 6]}`` for a week). Days that
+    fail a roster check are listed under ``refused`` with the reason; the others are created."""
+    return service.repeat(session, user, shift_id, body)
 
 
 @router.post("/duty/shifts/{shift_id}/swap", operation_id="duty_shifts_swap")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
 from chengguan.core import clock
-from chengguan.core.errors import Conflict, Invalid, NotFound
+from chengguan.core.errors import AppError, Conflict, Invalid, NotFound
 from chengguan.duty import onpost
 from chengguan.duty.models import (
     FORCES,
@@ -32,7 +32,7 @@ from chengguan.duty.models import (
     OnPostResult,
     TrackDevice,
 )
-from chengguan.duty.schemas import LeaveIn, ShiftIn, SwapIn
+from chengguan.duty.schemas import LeaveIn, MemberIn, RepeatIn, ShiftIn, SwapIn
 from chengguan.duty.tracks import load_points
 from chengguan.geo.models import ResponsibilityGrid, ResponsibilityGridCell
 from chengguan.outbox import service as outbox
@@ -211,6 +211,28 @@ def delete_shift(session: Session, p: Principal, shift_id: int) -> None:
         raise Conflict("班次已开始，不能删除（可换班或登记请假）", code="shift_started")
     session.delete(s)
     session.flush()
+
+
+def repeat(session: Session, p: Principal, shift_id: int, body: RepeatIn) -> dict[str, Any]:
+    """Copy a shift (its grids and on-duty members) to the following days — weekly rosters in one call.
+    Each day is checked like a new roster (composition, leave, double booking); a refused day is reported
+    with its reason and the others are made."""
+    s = get_shift(session, p, shift_id, manage=True)
+    active = [a for a in s.members if a.status == "on_duty"]
+    created, refused = [], []
+    for d in body.days:
+        shift_in = ShiftIn(name=s.name, kind=s.kind, starts_at=s.starts_at + timedelta(days=d),  # type: ignore[arg-type]
+                           ends_at=s.ends_at + timedelta(days=d), note=s.note, operation_id=s.operation_id,
+                           responsibility_grid_ids=[g.responsibility_grid_id for g in s.grids],
+                           members=[MemberIn(person_id=a.person_id, is_leader=a.is_leader) for a in active],
+                           composition=s.composition if s.kind == "joint" else None)
+        try:
+            with session.begin_nested():
+                created.append(create_shift(session, p, shift_in).id)
+        except AppError as exc:
+            refused.append({"day_offset": d, "day": clock.local(shift_in.starts_at).date(), "code": exc.code,
+                            "message": exc.message, "details": exc.details})
+    return {"created": created, "refused": refused}
 
 
 def swap(session: Session, p: Principal, shift_id: int, body: SwapIn) -> DutyShift:
