@@ -189,6 +189,9 @@ def test_onpost_from_signed_tracks_and_alert_in_outbox(client, auth, db_session,
     summary = client.get("/api/v1/duty/onpost", params={"day": day}, headers=auth("leader1")).json()["items"]
     assert any(x["shift_id"] == sid and x["points"] == 40 for x in summary)
     assert client.get(f"/api/v1/duty/shifts/{sid}/onpost", headers=auth("collector1")).status_code == 403
+    r = client.get("/api/v1/tracks/playback", headers=auth("shiftlead1"),
+                   params={"person_id": pid, "start": start.isoformat(), "end": now.isoformat(), "tolerance_m": 0})
+    assert r.status_code == 200 and r.json()["points_total"] == 40 and len(r.json()["points"]) == 40
 
 
 def test_joint_operation_with_tasks_cases_and_report(client, auth, db_session):

@@ -112,15 +112,15 @@ def _aware(v: datetime | None, name: str) -> datetime | None:
 def tracks_playback(
     session: DbSession, user: CurrentUser,
     start: datetime, end: datetime,
-    user_id: int | None = None, device_id: int | None = None,
+    user_id: int | None = None, device_id: int | None = None, person_id: int | None = None,
     tolerance_m: Annotated[float, Query(ge=0, le=500)] = 5.0,
 ) -> dict[str, Any]:
-    """Track of a person (their devices) or a device in [start, end), simplified (Douglas–Peucker,
-    ``tolerance_m``). Points are ``[t (epoch s), lon, lat]``."""
+    """Track of a device, an account's devices or a personnel record's devices in [start, end), simplified
+    (Douglas–Peucker, ``tolerance_m``). Points are ``[t (epoch s), lon, lat]``."""
     _aware(start, "start")
     _aware(end, "end")
-    return tracks.playback(session, user, device_id=device_id, user_id=user_id, start=start, end=end,
-                           tolerance_m=tolerance_m)
+    return tracks.playback(session, user, device_id=device_id, user_id=user_id, person_id=person_id, start=start,
+                           end=end, tolerance_m=tolerance_m)
 
 
 # ---------------------------------------------------------------- rosters and leave

@@ -375,11 +375,25 @@ def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime |
     pts = load_points(session, [d[0] for d in devs], start, end)
     m_idx: list[int] = []
     p_idx: list[np.ndarray] = []
+    dev_sorted = pts["device"]  # load_points orders by (device, time): slices by binary search
+    by_person: dict[int, list[int]] = {}
+    by_user: dict[int, list[int]] = {}
+    for d_id, d_person, d_user in devs:
+        if d_person is not None:
+            by_person.setdefault(d_person, []).append(d_id)
+        if d_user is not None:
+            by_user.setdefault(d_user, []).append(d_id)
     for m, (a, s) in enumerate(members):
-        mine = [d[0] for d in devs if d[1] == a.person_id or (a.user_id is not None and d[2] == a.user_id)]
+        mine = set(by_person.get(a.person_id, [])) | set(by_user.get(a.user_id, []) if a.user_id is not None else [])
         lo, hi = s.starts_at.timestamp(), min(s.ends_at, now).timestamp()
-        sel = np.flatnonzero(np.isin(pts["device"], mine) & (pts["t"] >= lo) & (pts["t"] < hi))
-        sel = sel[np.argsort(pts["t"][sel], kind="stable")]
+        parts = []
+        for d_id in sorted(mine):
+            i0, i1 = np.searchsorted(dev_sorted, d_id, "left"), np.searchsorted(dev_sorted, d_id, "right")
+            tt = pts["t"][i0:i1]
+            parts.append(i0 + np.flatnonzero((tt >= lo) & (tt < hi)))
+        sel = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if len(parts) > 1:
+            sel = sel[np.argsort(pts["t"][sel], kind="stable")]
         p_idx.append(sel)
         m_idx.extend([m] * len(sel))
     take = np.concatenate(p_idx) if p_idx else np.zeros(0, np.int64)
