@@ -36,6 +36,7 @@ def certify(session: Session, username: str, *, valid_to: date = date(2030, 12, 
             cert.valid_to, cert.revoked_at = valid_to, None
         session.flush()
         session.expire(person)
+    session.commit()  # a savepoint in the tests: GET requests on the shared session roll back to it
     return user_id
 
 
@@ -81,7 +82,7 @@ class EFlow:
 
     def lead(self, **kw: Any) -> dict[str, Any]:
         body = {"source": "patrol", "cause": "擅自占用城市道路设摊经营", "party_name": "张三", "party_type": "person",
-                "party_id_no": "320684199001011232", "party_address": "海门区人民路1号", "party_phone": "13800000000",
+                "party_id_no": "320684199001011234", "party_address": "海门区人民路1号", "party_phone": "13800000000",
                 "address": "海门区人民路", "lon": self.lon, "lat": self.lat,
                 "occurred_at": (clock.now() - timedelta(days=3)).isoformat(), "facts": "在人行道上摆摊经营"}
         body.update(kw)

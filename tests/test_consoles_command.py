@@ -229,3 +229,17 @@ def test_pages_open_for_their_roles_only(client, auth):
     r = client.get("/command", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     assert client.get("/command/screen", params={"refresh": 1}, headers=auth("leader1")).status_code == 422
+
+
+def test_cases_map_points_carry_light_and_truncate(client, auth):
+    f = Flow(client, auth)
+    c = f.to_dispatched()
+    h = auth("leader1")
+    box = _box(f.lon, f.lat)
+    m = client.get("/api/v1/cases/map", params={"bbox": box}, headers=h).json()
+    mine = next(i for i in m["items"] if i["id"] == c["id"])
+    assert mine["status"] == "dispatched" and mine["light"] in ("green", "yellow") and mine["urged"] is False
+    assert m["truncated"] is False
+    one = client.get("/api/v1/cases/map", params={"bbox": box, "limit": 1}, headers=h).json()
+    assert len(one["items"]) == 1 and one["truncated"] is True
+    assert client.get("/api/v1/cases/map", params={"bbox": box, "limit": 0}, headers=h).status_code == 422

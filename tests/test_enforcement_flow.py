@@ -35,7 +35,7 @@ def test_ordinary_case_from_registration_to_archive(ef, client, auth, db_session
     ef.act(cid, "publish", "officer1")
     pub = client.get("/api/v1/public/decisions").json()
     item = next(i for i in pub["items"] if i["decision_no"] == out["case"]["decision_no"])
-    assert item["party_name"] == "张*" and "1232" in item["id_number"] and "19900101" not in item["id_number"]
+    assert item["party_name"] == "张*" and "1234" in item["id_number"] and "19900101" not in item["id_number"]
     ef.act(cid, "payment", "officer1", amount="500", paid_at=clock.now().isoformat(), payment_ref="BANK-001")
     ef.act(cid, "close", "leader1", opinion="执行完毕")
     out = ef.act(cid, "archive", "officer1")

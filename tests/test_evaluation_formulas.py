@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chengguan.core.errors import Invalid
@@ -130,6 +130,7 @@ def test_collector_row_by_hand() -> None:
     assert r["composite"] == 85.0 and r["grade"] == "B"
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=60)
 @given(st.dictionaries(st.sampled_from(sorted(ev.COUNTS)), st.integers(min_value=0, max_value=10_000)))
 def test_any_counts_score_within_bounds(counts: dict[str, int]) -> None:
     counts = dict(counts)

@@ -212,13 +212,17 @@ def test_request_with_attributes_and_photo_followed_to_closure(client, key, auth
                              data={**form, "service_request_id": "nope", "update_id": "x"}), 404)
 
 
-def test_list_filters_window_cap_and_override(client, key, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_window_cap_and_override(client, key, auth, db_session) -> None:  # type: ignore[no-untyped-def]
     lon, lat = where(client)
     ids = []
     for i in range(3):
-        r = post(client, key, service_code="09006", lat=lat, long=lon, description=f"第{i}个",
+        r = post(client, key, service_code="09006", lat=lat, long=lon, description=f"第{i}个，联系我 13912345678",
                  **{"attribute[condition]": "1"})
         ids.append(r.json()[0]["service_request_id"])
+    # phone numbers in public text are masked; hotline cases (callers' details) are not listed by default
+    assert "139****5678" in client.get(f"{BASE}/requests/{ids[0]}.json").json()[0]["description"]
+    hot = Flow(client, auth).report("acceptor1", channel="hotline", description="来电：张先生反映摊贩占道")
+    assert_error(client.get(f"{BASE}/requests/{hot['case_no']}.json"), 404)
     all_ = client.get(f"{BASE}/requests.json").json()
     validate(all_, "requests.json")
     assert len(all_) <= 1000 and set(ids) <= {x["service_request_id"] for x in all_}
@@ -232,6 +236,15 @@ def test_list_filters_window_cap_and_override(client, key, db_session) -> None: 
     p1 = client.get(f"{BASE}/requests.json", params={"page": 1, "page_size": 2}).json()
     p2 = client.get(f"{BASE}/requests.json", params={"page": 2, "page_size": 2}).json()
     assert len(p1) == 2 and not {x["service_request_id"] for x in p1} & {x["service_request_id"] for x in p2}
+    # v2.1 changesets: updated_after / updated_before filter on the newest event
+    later = (clock.now() + timedelta(minutes=5)).isoformat()
+    assert client.get(f"{BASE}/requests.json", params={"updated_after": later}).json() == []
+    recent = client.get(f"{BASE}/requests.json", params={
+        "updated_after": (clock.now() - timedelta(minutes=5)).isoformat()}).json()
+    assert set(ids) <= {x["service_request_id"] for x in recent}
+    before = client.get(f"{BASE}/requests.json", params={
+        "updated_before": (clock.now() - timedelta(minutes=5)).isoformat()}).json()
+    assert not set(ids) & {x["service_request_id"] for x in before}
     old = (clock.now() - timedelta(days=200)).isoformat()
     past = {x["service_request_id"] for x in client.get(f"{BASE}/requests.json", params={"end_date": old}).json()}
     assert not past & set(ids)
@@ -269,3 +282,28 @@ def test_batch_tokens_jurisdiction_and_sensitive(client, key, db_session) -> Non
     db_session.commit()  # a GET through the client rolls back what is not committed
     assert_error(client.get(f"{BASE}/requests/{sid}.json"), 404)
     assert sid not in {x["service_request_id"] for x in client.get(f"{BASE}/requests.json").json()}
+
+
+def test_address_only_xml_answer_and_update_windows(client, key) -> None:  # type: ignore[no-untyped-def]
+    lon, lat = where(client)
+    first = post(client, key, service_code="09006", lat=lat, long=lon, **{"attribute[condition]": "1"}).json()
+    address = client.get(f"{BASE}/requests/{first[0]['service_request_id']}.json").json()[0]["address"]
+    r = post(client, key, "xml", service_code="09006", address_string=address, description="按地址上报",
+             **{"attribute[condition]": "2"})
+    assert r.status_code == 200, r.text
+    root = xml(r)
+    sid = root.findtext("request/service_request_id")
+    assert root.tag == "service_requests" and sid and root.find("request/token") is None
+    rec = client.get(f"{BASE}/requests/{sid}.json").json()[0]
+    assert rec["address"] and rec["lat"] is not None
+    assert_error(post(client, key, service_code="09006", address_string="火星基地一号", **{"attribute[condition]": "1"}),
+                 400)
+    # updates: default window (last 24 h) includes the new request's submission, ranges are checked
+    ups = client.get(f"{BASE}/servicerequestupdates.json").json()
+    validate(ups, "request-updates.json")
+    assert sid in {u["service_request_id"] for u in ups}
+    assert_error(client.get(f"{BASE}/servicerequestupdates.json", params={
+        "start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-12-01T00:00:00+08:00"}), 400)
+    assert_error(client.get(f"{BASE}/servicerequestupdates.xml", params={"end_date": "soon"}), 400, "xml")
+    old = client.get(f"{BASE}/servicerequestupdates.json", params={"end_date": "2020-01-01T00:00:00Z"}).json()
+    assert old == []

@@ -77,3 +77,16 @@ def test_menu_shows_only_the_users_consoles(client):
     html = client.get("/home").text
     assert 'data-nav="ops-dispatch"' in html
     assert 'data-nav="ops-accept"' not in html and 'data-nav="ops-dept"' not in html
+
+
+def test_likely_duplicates_carry_their_position_for_the_map(client, auth):
+    """受理 draws the likely duplicates beside the case on its map: each carries lon/lat."""
+    from casehelpers import Flow
+
+    f = Flow(client, auth)
+    a = f.report(description="占道经营 甲")
+    b = f.report(description="占道经营 乙")
+    r = client.get(f"/api/v1/cases/{b['id']}/duplicates", headers=auth("shiftlead1"))
+    assert r.status_code == 200
+    hit = next(d for d in r.json()["items"] if d["id"] == a["id"])
+    assert (hit["lon"], hit["lat"]) == (a["lon"], a["lat"]) and hit["distance_m"] == 0

@@ -167,6 +167,23 @@ def test_new_version_takes_over_from_its_date(db_session):
                                                     "tiers": [{"name": "一般"}]})
 
 
+def test_art37_the_lighter_of_old_and_new_standard(db_session):
+    service.create_standard(db_session, STALL, {
+        "title": "占道经营裁量基准（减轻）", "effective_from": "2026-12-01", "statutory_min": "50", "statutory_max": "500",
+        "tiers": [{"name": "一般", "conditions": "全部", "fine_min": "50", "fine_max": "100", "is_default": True}]})
+    lighter = service.choose_discretion_lighter(db_session, STALL, facts=F(), act_on=AT, decide_on=date(2026, 12, 5))
+    assert (lighter.standard_version, lighter.fine_max) == (2, Decimal("100"))
+    assert any("第三十七条" in r for r in lighter.reasons)
+    same_day = service.choose_discretion_lighter(db_session, STALL, facts=F(), act_on=AT, decide_on=AT)
+    assert same_day.standard_version == 1
+    service.create_standard(db_session, STALL, {
+        "title": "占道经营裁量基准（加重）", "effective_from": "2027-01-01", "statutory_min": "50", "statutory_max": "500",
+        "tiers": [{"name": "一般", "conditions": "全部", "fine_min": "300", "fine_max": "500", "is_default": True}]})
+    heavier = service.choose_discretion_lighter(db_session, STALL, facts=F(), act_on=date(2026, 12, 10),
+                                                decide_on=date(2027, 1, 5))
+    assert (heavier.standard_version, heavier.fine_max) == (2, Decimal("100"))
+
+
 @pytest.mark.parametrize("values, code", [
     ({"title": "x", "effective_from": "2027-01-01", "statutory_min": "50", "statutory_max": "500",
       "tiers": [{"name": "一般", "fine_min": "10", "fine_max": "100"}]}, "outside_statutory_range"),
@@ -196,3 +213,46 @@ def test_refusals(db_session):
         choose_discretion(db_session, STALL, facts=F(base_tier="超严重"), at=AT)
     with pytest.raises(Invalid):
         choose_discretion(db_session, STALL, facts=F(harm="apocalyptic"), at=AT)
+
+
+# ---------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from chengguan.powers.discretion import AGGRAVATING, MITIGATING  # noqa: E402
+
+facts_st = st.builds(
+    DiscretionFacts,
+    party_type=st.sampled_from(["person", "org"]),
+    flags=st.frozensets(st.sampled_from(["area_le_2m2", "area_gt_10m2", "refused", "count_le_10", "x"]), max_size=3),
+    aggravating=st.frozensets(st.sampled_from(sorted(AGGRAVATING)), max_size=2),
+    mitigating=st.frozensets(st.sampled_from(sorted(MITIGATING)), max_size=2),
+    age=st.one_of(st.none(), st.integers(10, 80)),
+    capacity=st.sampled_from(["full", "partial", "none"]),
+    minor_violation=st.booleans(), corrected_in_time=st.booleans(),
+    harm=st.sampled_from(["none", "slight", "some", "serious"]), no_fault=st.booleans(),
+    prior_violations=st.one_of(st.none(), st.integers(0, 6)), first_violation=st.one_of(st.none(), st.booleans()),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=facts_st, code=st.sampled_from([STALL, WASTE, "DEMO-CF-0003", "DEMO-CF-0005"]))
+def test_outcome_stays_in_the_statutory_range_and_moves_the_right_way(db_session, facts, code):
+    out = choose_discretion(db_session, code, facts=facts, at=AT)
+    std = service.get_standard(db_session, out.standard_id)
+    if out.no_penalty:
+        assert out.education_required and out.fine_max == 0
+        return
+    assert std.statutory_min is None or out.fine_min >= std.statutory_min
+    assert std.statutory_max is None or out.fine_max <= std.statutory_max
+    plain = choose_discretion(db_session, code, facts=DiscretionFacts(
+        party_type=facts.party_type, flags=facts.flags, base_tier=out.base_tier), at=AT)
+    agg = any(a["kind"] == "aggravating" for a in out.applied)
+    mit = any(a["kind"] == "mitigating" for a in out.applied)
+    if agg and not mit:
+        assert out.tier_rank >= plain.tier_rank
+    if mit and not agg:
+        assert out.tier_rank <= plain.tier_rank
+    if agg == mit:
+        assert out.tier_rank == plain.tier_rank

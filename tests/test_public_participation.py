@@ -116,11 +116,12 @@ def test_public_map_is_safe(client, db_session) -> None:  # type: ignore[no-unty
     c = client.get("/api/v1/city").json()
     bbox = ",".join(str(x) for x in c["bbox"])
     out = report(client, name="王五", phone="13900003333", lon=c["center"]["lon"] + 0.000123,
-                 lat=c["center"]["lat"] + 0.000456)
+                 lat=c["center"]["lat"] + 0.000456, description="摊贩占道，有事打我电话 13900003333")
     items = client.get("/api/v1/public/map", params={"bbox": bbox}).json()["items"]
     mine = next(i for i in items if i["case_no"] == out["case_no"])
     assert mine["lon"] == round(mine["lon"], 3) and mine["lat"] == round(mine["lat"], 3)
     assert "13900003333" not in str(items) and "王五" not in str(items)
+    assert mine["description"].endswith("139****3333")
     assert set(mine) == {"case_no", "status", "status_label", "category_name", "category_code", "description",
                          "lon", "lat", "reported_at"}
     cfg.set_value(db_session, "participation.sensitive_categories", ["09"])

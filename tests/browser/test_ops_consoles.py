@@ -22,7 +22,14 @@ def _shot(page: Any, name: str, full: bool = False) -> None:
     if os.environ.get("CHENGGUAN_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.wait_for_timeout(400)  # let the map tiles of the city layers settle
-        page.screenshot(path=str(SHOTS / f"ops-{name}.png"), full_page=full)
+        size = page.viewport_size
+        if full:  # a tall viewport rather than full_page: the sticky top bar would be drawn mid-page
+            page.set_viewport_size({"width": size["width"], "height": 1290})
+            page.evaluate("window.scrollTo(0, 0)")
+            page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / f"ops-{name}.png"))
+        if full:
+            page.set_viewport_size(size)
 
 
 def _photo(tmp_path: Path, name: str = "p.jpg", color: tuple[int, int, int] = (150, 120, 90)) -> str:
@@ -72,7 +79,6 @@ def test_accept_registers_with_the_condition_and_merges_a_duplicate(open_page, l
     _open_case(page, first)
     page.locator(".ops-dups").wait_for()  # the likely duplicate is listed with the case
     assert dup["case_no"] in page.locator(".ops-dups").inner_text()
-    _shot(page, "accept")
     page.click("[data-action=register]")
     page.locator(".modal input[name=condition_code][value='2']").check()
     _submit_modal(page)
@@ -113,7 +119,7 @@ def test_dispatcher_dispatches_to_two_departments_and_approves_an_extension(open
     assert suggested.count() == 1  # the routing table's department is preselected
     page.locator(".dept-pick input:not(:checked)").first.check()
     page.fill(".modal textarea[name=opinion]", "请两部门配合处置")
-    _shot(page, "dispatch")
+    _shot(page, "dispatch-dialog")
     _submit_modal(page)
     page.locator(".toast.ok").first.wait_for()
     after = live.api("admin").get(f"/api/v1/cases/{case['id']}")
@@ -141,7 +147,6 @@ def test_department_feeds_back_with_an_after_photo(open_page, live, tmp_path):
     page = open_page("dept1", path="/dept")
     _open_case(page, case)
     assert page.locator("#ops-detail .countdown").count() >= 1
-    _shot(page, "dept")
     page.click("[data-action=feedback]")
     # Refused without the after-photo (checked in the form before anything is sent).
     page.fill(".modal textarea[name=opinion]", "已清理占道摊点")
@@ -185,6 +190,9 @@ def _fill_report(page: Any, tmp_path: Path, description: str, search: str = "zdj
     page.set_input_files("#m-photos input[capture]", _photo(tmp_path))
     page.click("#m-cat")
     page.fill(".m-sheet input", search)  # pinyin initials of 占道经营
+    page.locator(".m-sheet button[data-code='09006']").wait_for()
+    if search == "zdjy":
+        _shot(page, "mobile-categories")
     page.click(".m-sheet button[data-code='09006']")
     page.locator("#m-conds input").first.wait_for()
     page.fill("#m-desc", description)
@@ -213,6 +221,21 @@ def test_mobile_report_waits_offline_and_is_sent_when_the_network_returns(open_p
     assert [a["stage"] for a in full["attachments"]] == ["report"]
     # The service worker took control of 城管通 (the app shell is cached for offline starts).
     assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)").endswith("/m/sw.js")
+
+
+def test_mobile_starts_without_a_network_once_loaded(open_page, live):
+    """The service worker keeps the app shell: after one visit, 城管通 opens offline and can take a report."""
+    page = _mobile(open_page, live)
+    page.wait_for_function("() => window.cgOfflineReady > 5")  # the worker cached the page, modules, styles, Leaflet
+    allow_console(page, "ERR_INTERNET_DISCONNECTED")  # the map's city layers cannot load offline
+    page.context.set_offline(True)
+    page.reload()
+    page.locator("#m-net.off").wait_for()
+    assert page.locator("#m-net").inner_text() == "离线"
+    page.click(".m-tabbar [data-tab=report]")
+    page.locator("#m-form #m-submit").wait_for()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(False)
 
 
 def test_mobile_resending_the_same_report_creates_one_case(open_page, live):

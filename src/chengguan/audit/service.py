@@ -54,9 +54,21 @@ def canonical(obj: Any) -> str:
                       allow_nan=False)
 
 
+def _floats(obj: Any) -> Any:
+    # PostgreSQL JSONB prints 1e20 as 100000000000000000000 (read back as an int): store such integral
+    # floats as ints up front so the hash computed now equals the one recomputed from the database.
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) >= 1e15:
+        return int(obj)
+    if isinstance(obj, dict):
+        return {k: _floats(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_floats(v) for v in obj]
+    return obj
+
+
 def _normalise(obj: Any) -> Any:
     """What the JSON column will give back: plain dicts/lists/str/int/float/bool/None."""
-    return json.loads(canonical(obj)) if obj is not None else None
+    return _floats(json.loads(canonical(obj))) if obj is not None else None
 
 
 def _ts(dt: datetime) -> str:

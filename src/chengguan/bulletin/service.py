@@ -193,9 +193,8 @@ def gather(session: Session, period: str | None) -> dict[str, Any]:
     cats = _categories(session, per)
     chans = _channels(session, per)
     hot = _hot_grids(session, per)
-    streets = evaluation.evaluate(session, None, "region", per.key, unit="street")["items"]
-    districts = evaluation.evaluate(session, None, "region", per.key, unit="district")["items"]
-    depts = evaluation.evaluate(session, None, "department", per.key)["items"]
+    full = evaluation.evaluate_all(session, None, per.key)
+    streets, districts, depts = full["region"]["street"], full["region"]["district"], full["department"]
     from chengguan.assessment import service as assessment
 
     assess = assessment.ranking(session, None, per.key)

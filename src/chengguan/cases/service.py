@@ -230,6 +230,7 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
                              name=name, phone=phone, channel=channel, reported_at=now))
     duplicates = likely_duplicates(session, case)
     case.case_no = new_case_no(session, now)
+    session.flush()
     if status == "verifying":
         add_tasks(session, case, "verify", collectors)
     from chengguan.cases import actions
@@ -331,7 +332,7 @@ def likely_duplicates(session: Session, case: Case, limit: int = 5) -> list[dict
         if d <= radius:
             out.append({"id": oid, "case_no": no, "status": status, "category_code": cat,
                         "same_category": cat == case.category_code, "distance_m": round(d, 1), "reported_at": at,
-                        "address": address})
+                        "address": address, "lon": lon, "lat": lat})
     out.sort(key=lambda r: (not r["same_category"], r["distance_m"]))
     return out[:limit]
 

@@ -199,3 +199,19 @@ def public_decisions(request: Request, session: DbSession, q: Annotated[str | No
     public_rate_limit(request)
     items, total = service.public_decisions(session, q, page, page_size)
     return PublicDecisions(items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/officers", operation_id="enforcement_officers")
+def officers(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    """Enforcement officers (for choosing the second officer or handlers), with whether their certificate is
+    valid now."""
+    from chengguan.accounts.models import User, UserRole
+    from chengguan.core import clock
+    from chengguan.workforce import service as workforce
+
+    user.require(service.STAFF, None, "查看执法人员")
+    rows = session.execute(select(User.id, User.display_name).join(UserRole, UserRole.user_id == User.id)
+                           .where(UserRole.role.in_((Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER)),
+                                  User.is_active.is_(True)).distinct().order_by(User.id).limit(500)).all()
+    ok = workforce.certified_user_ids(session, [r[0] for r in rows], clock.now())
+    return [{"id": r[0], "name": r[1], "certified": r[0] in ok} for r in rows]

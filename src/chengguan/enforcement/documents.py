@@ -206,7 +206,7 @@ def b_measure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
                 "情况复杂的，经批准可以延长，但延长期限不超过三十日。" + _remedies())
     return {"paragraphs": [text, f"保存（存放）地点：{m.storage_place or '—'}",
                            f"执法人员：{_users(session, m.officer_ids or [])}"],
-            "items": {"head": ["序号", "名称", "规格", "数量", "备注"],
+            "table": {"head": ["序号", "名称", "规格", "数量", "备注"],
                       "rows": [[i + 1, it.get("name"), it.get("spec", ""), it.get("quantity"), it.get("note", "")]
                                for i, it in enumerate(m.items or [])]},
             "note": "本清单一式两份，当事人和本机关各执一份。"}
@@ -330,7 +330,7 @@ def b_transfer(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict
     return {"fields": [["接收机关", t.receiver], ["案由", ec.cause]],
             "paragraphs": [f"本机关在办理{ec.cause}一案中发现：{t.reason}。{basis}，现将该案移送你单位处理，并附涉案物品清单。",
                            "请在收到后签署回执；处理结果请书面告知本机关。"],
-            "items": {"head": ["序号", "名称", "数量", "备注"],
+            "table": {"head": ["序号", "名称", "数量", "备注"],
                       "rows": [[i + 1, it.get("name"), it.get("quantity"), it.get("note", "")] for i, it in enumerate(t.items or [])]}}
 
 
@@ -357,7 +357,7 @@ def b_cover(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[st
     return {"fields": [["案号", ec.case_no], ["案由", ec.cause], ["当事人", ec.party_name],
                        ["立案日期", _day(ec.registered_at)], ["结案日期", _day(ec.closed_at)],
                        ["决定书文号", ec.decision_no or "—"]],
-            "items": {"head": ["序号", "材料名称", "文号/摘要", "日期"], "rows": rows}, "note": "一案一卷"}
+            "table": {"head": ["序号", "材料名称", "文号/摘要", "日期"], "rows": rows}, "note": "一案一卷"}
 
 
 BUILDERS: dict[str, Callable[[Session, EnforcementCase, dict[str, Any]], dict[str, Any]]] = {

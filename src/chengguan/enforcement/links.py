@@ -10,14 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from chengguan.audit import service as audit
+from chengguan.core import clock
+from chengguan.parties import masking
+from chengguan.parties import service as parties
 from chengguan.workforce import service as workforce
-
-try:  # TEMPORARY until the powers branch (audit, parties, powers) is merged
-    from chengguan.audit import service as audit
-    from chengguan.parties import masking
-    from chengguan.parties import service as parties
-except ImportError:  # pragma: no cover
-    audit = parties = masking = None  # type: ignore[assignment]
 
 
 def require_certified(session: Session, user_id: int | None, at: datetime, scope: str | None = None) -> None:
@@ -32,8 +29,6 @@ def is_certified(session: Session, user_id: int | None, at: datetime) -> bool:
 def audit_record(session: Session, *, subject: str, action: str, actor_id: int | None, at: datetime,
                  location: dict[str, Any] | None, device_id: str | None, payload: dict[str, Any],
                  media: list[dict[str, Any]]) -> int:
-    if audit is None:
-        return 0
     entry = audit.record(session, subject=subject, action=action[:48], actor_id=actor_id, at=at,
                          location=location, device_id=device_id, payload=payload, media=media)
     return int(entry.id)
@@ -42,7 +37,7 @@ def audit_record(session: Session, *, subject: str, action: str, actor_id: int |
 def find_or_create_party(session: Session, *, kind: str, name: str, id_no: str | None,
                          address: str | None, phone: str | None, legal_rep: str | None) -> int | None:
     """The parties row for this identity (None when no identity number is known)."""
-    if not id_no or parties is None:
+    if not id_no:
         return None
     extra = {"address": address, "phone": phone}
     if kind == "org":
@@ -53,7 +48,7 @@ def find_or_create_party(session: Session, *, kind: str, name: str, id_no: str |
 
 
 def credit_summary(session: Session, party_id: int | None) -> dict[str, Any] | None:
-    if party_id is None or parties is None:
+    if party_id is None:
         return None
     return parties.summary(session, party_id)
 
@@ -75,26 +70,22 @@ def violations_within(session: Session, party_id: int, power_code: str | None, s
 
 
 def choose_discretion(session: Session, power_code: str, facts: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """The discretion standard's outcome for these facts, as a plain dict (tier, fine range, standard id and
-    version, no_penalty, reasons)."""
-    try:
-        from chengguan.powers import service as powers
-    except ImportError:
-        return {}
+    """The discretion standard's outcome for these facts (tier, fine range, standard id and version, no_penalty,
+    reasons) as a plain dict, stored on the case and stamped on the decision."""
+    from chengguan.powers.discretion import DiscretionFacts
+    from chengguan.powers.service import choose_discretion as choose
 
-    out = powers.choose_discretion(session, power_code, facts=facts, at=at)
-    d = out if isinstance(out, dict) else {k: getattr(out, k) for k in dir(out)
-                                            if not k.startswith("_") and not callable(getattr(out, k))}
-    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in d.items()}
+    known = set(DiscretionFacts.__dataclass_fields__)
+    unknown = set(facts) - known
+    if unknown:
+        from chengguan.core.errors import Invalid
 
-
-def mask_name(v: str | None) -> str:
-    return masking.mask_name(v) if masking else (v or "")[:1] + "*"
-
-
-def mask_id_number(v: str | None) -> str:
-    return masking.mask_id_number(v) if masking else ("*" * len(v or ""))
+        raise Invalid(f"未知的裁量情节字段：{sorted(unknown)}", code="bad_discretion_facts", details=sorted(known))
+    kw = {k: (frozenset(v) if k in ("flags", "aggravating", "mitigating") else v) for k, v in facts.items()}
+    out = choose(session, power_code, facts=DiscretionFacts(**kw), at=clock.local(at).date())
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in out.as_dict().items()}
 
 
-def mask_address(v: str | None) -> str:
-    return masking.mask_address(v) if masking else ""
+mask_name = masking.mask_name
+mask_id_number = masking.mask_id_number
+mask_address = masking.mask_address

@@ -637,6 +637,8 @@ def review_required(session: Session, ec: EnforcementCase) -> list[str]:
         why.append("直接关系当事人或第三人重大权益且经过听证程序")
     if ec.multi_legal_relations:
         why.append("案件情况疑难复杂、涉及多个法律关系")
+    if (ec.discretion or {}).get("requires_legal_review"):
+        why.append("裁量基准要求法制审核（如减轻处罚）")
     if ec.procedure == "ordinary" and R.v(session, R.REVIEW_ALL) and ec.end_outcome == "penalty":
         why.append("本市规定普通程序案件一律法制审核")
     return why
@@ -756,8 +758,8 @@ def schedule_hearing(session: Session, p: Principal, case_id: int, *, hearing_at
     """听证通知书: served ≥ 7 working days before; chaired by a non-investigator; ≤ 2 agents (APL 64)."""
     at = _now(at)
     ec = locked(session, p, case_id)
-    _require(p, ec, (Role.LEADER, Role.OFFICER, Role.LEGAL_REVIEWER), "安排听证")
     _not_auxiliary_only(p, "安排听证")
+    _require(p, ec, (Role.LEADER, Role.OFFICER, Role.LEGAL_REVIEWER), "安排听证")
     if ec.status != "hearing":
         raise Conflict("当事人未申请听证", code="no_hearing_request")
     if chair_id in (ec.lead_officer_id, ec.assist_officer_id):
@@ -906,7 +908,7 @@ def _credit_on_decision(session: Session, ec: EnforcementCase, p: Principal, at:
         rid = links.record_penalty(
             session, party_id=ec.party_ref_id, power_code=ec.power_code, decided_on=day, subject=ec.cause,
             decision_no=ec.decision_no, fine=ec.fine_amount, severity=std.get("tier") if std.get("tier") in
-            ("minor", "general", "serious") else None, content=penalty_text(ec),
+            ("轻微", "一般", "严重") else None, content=penalty_text(ec),
             violation_on=clock.local(ec.occurred_at).date() if ec.occurred_at else None,
             disclosure_end=clock.local(end).date(), standard_ref=ref, actor_id=p.user_id,
             data={"enforcement_case_id": ec.id}, warning_only=set(ec.penalty_types or []) <= {"warning", "criticism"})
@@ -1031,8 +1033,8 @@ def record_payment(session: Session, p: Principal, case_id: int, *, amount: Any,
     """罚缴分离: the bank's payment notice is recorded; the system never collects money."""
     at = _now(at)
     ec = locked(session, p, case_id)
-    _require(p, ec, (Role.OFFICER, Role.LEADER), "登记罚款缴纳")
     _not_auxiliary_only(p, "登记罚款缴纳")
+    _require(p, ec, (Role.OFFICER, Role.LEADER), "登记罚款缴纳")
     if ec.decision_kind != "penalty" or not ec.fine_amount:
         raise Conflict("本案没有需要缴纳的罚款", code="no_fine")
     if ec.paid_at is not None:
@@ -1061,8 +1063,8 @@ def challenge(session: Session, p: Principal, case_id: int, *, kind: str, starte
     """复议 / 诉讼 filed (pauses 加处罚款) or concluded."""
     at = _now(at)
     ec = locked(session, p, case_id)
-    _require(p, ec, (Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER), "登记复议诉讼")
     _not_auxiliary_only(p, "登记复议诉讼")
+    _require(p, ec, (Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER), "登记复议诉讼")
     if ec.decided_at is None:
         raise Conflict("尚未作出决定", code="not_decided")
     if kind not in ("reconsideration", "litigation"):
@@ -1199,8 +1201,8 @@ def archive(session: Session, p: Principal, case_id: int, *, at: datetime | None
     """归档 (一案一卷): the file cover and index list every document, record and piece of evidence."""
     at = _now(at)
     ec = locked(session, p, case_id)
-    _require(p, ec, (Role.OFFICER, Role.LEADER), "归档")
     _not_auxiliary_only(p, "归档")
+    _require(p, ec, (Role.OFFICER, Role.LEADER), "归档")
     if ec.status != "closed":
         raise Conflict("结案后才能归档", code="not_closed")
     doc = documents.issue(session, ec, "file_cover", p, at, {})
@@ -1368,8 +1370,8 @@ def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetim
     numbered decision is handed over on the spot; cash only ≤ ¥100 or hard to collect later."""
     at = _now(at)
     data.street_code = place_code(session, data.street_code, data.lon, data.lat)
-    p.require((Role.OFFICER,), data.street_code, "当场处罚")
     _not_auxiliary_only(p, "当场处罚")
+    p.require((Role.OFFICER,), data.street_code, "当场处罚")
     if p.user_id not in data.officer_ids:
         raise Forbidden("当场处罚须由出示执法证件的执法人员本人作出", code="not_case_handler")
     officers = _officers(session, data.officer_ids, at, "当场处罚",
@@ -1508,8 +1510,8 @@ def public_copy(session: Session, ec: EnforcementCase) -> dict[str, Any]:
 def publish(session: Session, p: Principal, case_id: int, at: datetime | None = None) -> EnforcementDisclosure:
     at = _now(at)
     ec = locked(session, p, case_id)
-    _require(p, ec, (Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER), "公示处罚决定")
     _not_auxiliary_only(p, "公示处罚决定")
+    _require(p, ec, (Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER), "公示处罚决定")
     d = session.scalars(select(EnforcementDisclosure).where(EnforcementDisclosure.case_id == ec.id)).first()
     if d is None:
         raise Conflict("本案没有需要公示的处罚决定", code="nothing_to_publish")

@@ -22,7 +22,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from chengguan.accounts.models import User
@@ -249,7 +263,7 @@ def _settings(session: Session) -> dict[str, Any]:
 
 
 def _facts(session: Session, p: Principal | None, per: Period, basis: str, outcomes: dict[str, Any]) -> Any:
-    """The event rows of the period with what the predicates need, as a subquery."""
+    """The event rows of the period with what the predicates need (a SELECT; wrap as subquery or CTE)."""
     dept = func.coalesce(CaseEvent.department_id, case((CaseEvent.action.in_(("close", "check", "self-dispose")),
                                                         _prev_dept), else_=None))
     enf_kinds = list(outcomes.get("enforcement_department_kinds") or ["enforcement"])
@@ -279,19 +293,43 @@ def _facts(session: Session, p: Principal | None, per: Period, basis: str, outco
         stmt = stmt.where(Case.reported_at >= per.since, Case.reported_at < per.until)
     if p is not None:
         stmt = scope_filter(stmt, p)
-    return stmt.subquery("facts")
+    return stmt
 
 
-def _aggregate(session: Session, facts: Any, key: Any, names: list[str], key2: Any = None) -> dict[Any, dict[str, int]]:
-    """``{key: {count: n}}`` in one grouped scan (``(key, key2)`` tuples when ``key2`` is given)."""
-    cols = [func.sum(case((COUNTS[n].pred(facts.c), 1), else_=0)).label(n) for n in names]
-    keys = [key.label("k")] + ([key2.label("k2")] if key2 is not None else [])
-    stmt = select(*keys, *cols).group_by(*[k.element for k in keys])
-    out: dict[Any, dict[str, int]] = {}
+def _branch_names(s: dict[str, Any], branch: str) -> list[str]:
+    if branch == "grid":
+        return _base_counts(LEVEL_COUNTS["region"], s["derived"].get("region", {}))
+    if branch == "dept":
+        return _base_counts(LEVEL_COUNTS["department"], s["derived"].get("department", {}))
+    if branch == "post":
+        return sorted({n for post in POSTS for n in LEVEL_COUNTS[post] if n in COUNTS})
+    return ["registered_patrol"]  # reporter
+
+
+def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
+          branches: list[str]) -> dict[str, dict[Any, dict[str, int]]]:
+    """Grouped counts of the period's facts for each branch — ``grid`` (by unit grid), ``dept``, ``post``
+    (by role and actor) and ``reporter`` — in ONE statement: the facts are a materialised CTE read once,
+    and each branch is a GROUP BY over it, glued with UNION ALL."""
+    facts_sel = _facts(session, p, per, s["basis"], s["outcomes"])
+    facts = facts_sel.cte("facts").prefix_with("MATERIALIZED") if len(branches) > 1 else facts_sel.subquery("facts")
+    names = list(dict.fromkeys(n for b in branches for n in _branch_names(s, b)))
+    sums = [func.sum(case((COUNTS[n].pred(facts.c), 1), else_=0)).label(n) for n in names]
+    no_text, no_int = cast(null(), String(15)), cast(null(), BigInteger)
+    keys = {"grid": (facts.c.grid_code, no_int), "dept": (no_text, facts.c.dept),
+            "post": (facts.c.actor_role, facts.c.actor_id), "reporter": (no_text, facts.c.reporter_user_id)}
+    parts = []
+    for b in branches:
+        k1, k2 = keys[b]
+        grp = [k for k in (k1, k2) if k is not no_text and k is not no_int]
+        parts.append(select(literal(b).label("b"), k1.label("k1"), k2.label("k2"), *sums).group_by(*grp))
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    out: dict[str, dict[Any, dict[str, int]]] = {b: {} for b in branches}
     for row in session.execute(stmt):
         m = row._mapping
-        k = (m["k"], m["k2"]) if key2 is not None else m["k"]
-        out[k] = {n: int(m[n] or 0) for n in names}
+        b = m["b"]
+        key = m["k1"] if b == "grid" else (m["k1"], m["k2"]) if b == "post" else m["k2"]
+        out[b][key] = {n: int(m[n] or 0) for n in _branch_names(s, b)}
     return out
 
 
@@ -381,22 +419,44 @@ def evaluate(session: Session, p: Principal | None, level: str, period: str | No
     if level == "region":
         if unit not in UNITS:
             raise Invalid(f"区域层级应为 {'/'.join(UNITS)}", code="invalid_unit")
-        rows = _region_rows(session, p, per, s, unit)
+        rows = _region_rows(session, p, per, s, unit, _scan(session, p, per, s, ["grid"])["grid"])
     elif level == "department":
-        rows = _department_rows(session, p, per, s)
+        rows = _department_rows(session, p, per, s, _scan(session, p, per, s, ["dept"])["dept"])
     elif level == "post":
         if post is not None and post not in POSTS:
             raise Invalid(f"岗位应为 {'/'.join(POSTS)}", code="invalid_post")
-        rows = _post_rows(session, p, per, s, [post] if post else list(POSTS))
+        posts = [post] if post else list(POSTS)
+        sc = _scan(session, p, per, s, ["post", "reporter", "grid"] if "collector" in posts else ["post"])
+        rows = _post_rows(session, p, per, s, posts, sc)
     else:
         raise NotFound(f"评价对象应为 {'/'.join(LEVELS)}", code="unknown_level")
-    rows.sort(key=lambda r: (r["composite"] is None, -(r["composite"] or 0), r["name"]))
-    _rank(rows)
+    _ranked(rows)
     return {"level": level, "unit": unit if level == "region" else None, "post": post,
             "period": {"key": per.key, "label": per.label, "start": per.start, "end": per.end},
             "basis": s["basis"], "items": rows, "total": len(rows),
             "count_labels": {**{k: v.label for k, v in COUNTS.items()}, **_DERIVED_LABELS},
             "grades": s["grades"]}
+
+
+def evaluate_all(session: Session, p: Principal | None, period: str | None) -> dict[str, Any]:
+    """The full evaluation of a period — every region level, departments and posts — from one grid scan,
+    one department scan and the post scans (what the bulletin and the benchmark use)."""
+    _check(p)
+    per = fx.parse_period(period)
+    s = _settings(session)
+    sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"])
+    out: dict[str, Any] = {"period": {"key": per.key, "label": per.label}, "basis": s["basis"], "region": {}}
+    for unit in UNITS:
+        out["region"][unit] = _ranked(_region_rows(session, p, per, s, unit, sc["grid"]))
+    out["department"] = _ranked(_department_rows(session, p, per, s, sc["dept"]))
+    out["post"] = _ranked(_post_rows(session, p, per, s, list(POSTS), sc))
+    return out
+
+
+def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows.sort(key=lambda r: (r["composite"] is None, -(r["composite"] or 0), r["name"]))
+    _rank(rows)
+    return rows
 
 
 _DERIVED_LABELS = {"should_close": "应结案数", "grid_registered": "责任网格立案数", "missed": "漏报数"}
@@ -416,25 +476,18 @@ def _rank(rows: list[dict[str, Any]]) -> None:
 
 
 def _region_rows(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
-                 unit: str) -> list[dict[str, Any]]:
+                 unit: str, by_grid: dict[Any, dict[str, int]]) -> list[dict[str, Any]]:
     derived = s["derived"].get("region", {})
     names = _base_counts(LEVEL_COUNTS["region"], derived)
-    facts = _facts(session, p, per, s["basis"], s["outcomes"])
-    by_grid = _aggregate(session, facts, facts.c.grid_code, names)
     n = UNITS[unit]
-    # Grid counts and classes of every unit (立案数 per grid, 一类/二类 by majority of its grids).
-    gstmt = select(func.substr(UnitGrid.code, 1, n), UnitGrid.region_class, func.count()).group_by(
-        func.substr(UnitGrid.code, 1, n), UnitGrid.region_class)
-    grids: dict[str, dict[int, int]] = defaultdict(dict)
-    for code, rc, cnt in session.execute(gstmt):
-        grids[code][int(rc)] = int(cnt)
+    grids = _grid_table(session)["units"][unit]  # {unit code: {region class: number of grids}}
     agg: dict[str, dict[str, int]] = {}
     for g, counts in by_grid.items():
         if g is None:
             continue
         tgt = agg.setdefault(g[:n], dict.fromkeys(names, 0))
-        for k, v in counts.items():
-            tgt[k] += v
+        for k in names:
+            tgt[k] += counts.get(k, 0)
     keys = set(agg)
     if unit != "grid":  # every street/community/district appears, even without cases
         keys |= {k for k in grids if _visible(p, k)}
@@ -462,21 +515,45 @@ def _visible(p: Principal | None, code: str) -> bool:
     return False
 
 
+_GRID_CACHE: dict[Any, dict[str, Any]] = {}
+
+
+def _grid_table(session: Session) -> dict[str, Any]:
+    """Unit grids rolled up per level ({code: {class: n}}) and their names, cached per database and geo
+    version (the layer changes only on import): 127k grids cost ~0.5 s to read, not worth paying per request."""
+    from chengguan.system import counters
+
+    bind = session.get_bind()
+    key = (str(getattr(bind, "engine", bind).url), counters.peek(session, "geo_version"))
+    hit = _GRID_CACHE.get(key)
+    if hit is not None:
+        return hit
+    units: dict[str, dict[str, dict[int, int]]] = {u: defaultdict(dict) for u in UNITS}
+    names: dict[str, str] = {}
+    for code, name, rc in session.execute(select(UnitGrid.code, UnitGrid.name, UnitGrid.region_class)):
+        rc = int(rc)
+        names[code] = name or code
+        for u, n in UNITS.items():
+            d = units[u][code[:n]]
+            d[rc] = d.get(rc, 0) + 1
+    _GRID_CACHE.clear()
+    _GRID_CACHE[key] = {"units": units, "names": names}
+    return _GRID_CACHE[key]
+
+
 def _region_names(session: Session, unit: str, keys: set[str]) -> dict[str, str]:
     if not keys:
         return {}
     if unit == "grid":
-        return {c: n or c for c, n in session.execute(select(UnitGrid.code, UnitGrid.name).where(
-            UnitGrid.code.in_(list(keys))))}
+        names = _grid_table(session)["names"]
+        return {k: names.get(k, k) for k in keys}
     return dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(list(keys)))).all())
 
 
-def _department_rows(session: Session, p: Principal | None, per: Period, s: dict[str, Any]) -> list[dict[str, Any]]:
+def _department_rows(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
+                     by: dict[Any, dict[str, int]]) -> list[dict[str, Any]]:
     derived = s["derived"].get("department", {})
-    names = _base_counts(LEVEL_COUNTS["department"], derived)
-    facts = _facts(session, p, per, s["basis"], s["outcomes"])
-    by = _aggregate(session, facts, facts.c.dept, names)
-    by.pop(None, None)
+    by = {k: dict(v) for k, v in by.items() if k is not None}
     depts = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(list(by))))}
     rows = []
     for did, counts in by.items():
@@ -489,16 +566,13 @@ def _department_rows(session: Session, p: Principal | None, per: Period, s: dict
 
 
 def _post_rows(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
-               posts: list[str]) -> list[dict[str, Any]]:
-    facts = _facts(session, p, per, s["basis"], s["outcomes"])
-    all_names = sorted({n for post in posts for n in LEVEL_COUNTS[post] if n in COUNTS})
-    by = _aggregate(session, facts, facts.c.actor_role, all_names, key2=facts.c.actor_id)
+               posts: list[str], sc: dict[str, dict[Any, dict[str, int]]]) -> list[dict[str, Any]]:
     per_user: dict[tuple[str, int], dict[str, int]] = {}
-    for (role, uid), counts in by.items():
+    for (role, uid), counts in sc["post"].items():
         if role in posts and uid is not None:
-            per_user[(role, int(uid))] = counts
+            per_user[(role, int(uid))] = dict(counts)
     if "collector" in posts:
-        _collector_extras(session, p, per, s, facts, per_user)
+        _collector_extras(session, per, per_user, sc["reporter"], sc["grid"])
     users = dict(session.execute(select(User.id, User.display_name).where(
         User.id.in_([u for _, u in per_user]))).all()) if per_user else {}
     rows = []
@@ -511,11 +585,9 @@ def _post_rows(session: Session, p: Principal | None, per: Period, s: dict[str, 
     return rows
 
 
-def _collector_extras(session: Session, p: Principal | None, per: Period, s: dict[str, Any], facts: Any,
-                      per_user: dict[tuple[str, int], dict[str, int]]) -> None:
+def _collector_extras(session: Session, per: Period, per_user: dict[tuple[str, int], dict[str, int]],
+                      reg: dict[Any, dict[str, int]], grid_counts: dict[Any, dict[str, int]]) -> None:
     """有效上报数 by reporter; 漏报数 / 立案数 of each collector's responsibility grids."""
-    reg = _aggregate(session, facts, facts.c.reporter_user_id, ["registered_patrol"])
-    grid_counts = _aggregate(session, facts, facts.c.grid_code, ["registered", "registered_public"])
     resp = session.execute(
         select(ResponsibilityAssignment.user_id, ResponsibilityGridCell.grid_code)
         .join(ResponsibilityGridCell, ResponsibilityGridCell.responsibility_grid_id
@@ -556,7 +628,7 @@ def drill(session: Session, p: Principal | None, level: str, period: str | None,
         terms = [(1, "registered_public" if count == "missed" else "registered")]
     else:
         raise Invalid(f"未知的计数 {count}", code="unknown_count")
-    facts = _facts(session, p, per, s["basis"], s["outcomes"])
+    facts = _facts(session, p, per, s["basis"], s["outcomes"]).subquery("facts")
     if level == "region":
         if unit not in UNITS or not key.isdigit() or len(key) != UNITS[unit]:
             raise Invalid("区域编码与层级不符", code="invalid_key")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -25,12 +26,17 @@ def w3c(dt: datetime | None) -> str | None:
     return clock.local(dt).replace(microsecond=0).isoformat()
 
 
+# Characters XML 1.0 cannot carry at all (control characters other than tab, newline, return; lone
+# surrogates; U+FFFE/U+FFFF): dropped, or a citizen's pasted text would make the whole document invalid.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _scalar(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, datetime):
         return w3c(v) or ""
-    return escape(str(v))
+    return escape(_NOT_XML.sub("", str(v)))
 
 
 def _el(tag: str, v: Any) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengguan.cases import service as cases
@@ -258,7 +258,7 @@ def records(session: Session, rows: list[Case], ctx: Ctx) -> list[dict[str, Any]
     out = []
     for c in rows:
         closed = c.status in workflow.TERMINAL
-        desc, _ = participation.moderate(session, c.description)
+        desc = participation.public_text(session, c.description)
         lon, lat = participation.fuzz(session, c.lon, c.lat)
         names = list(dict.fromkeys(depts[a.department_id] for a in c.assignments
                                    if a.state != "cancelled" and a.department_id in depts))
@@ -281,7 +281,8 @@ def records(session: Session, rows: list[Case], ctx: Ctx) -> list[dict[str, Any]
 def _public_query(session: Session) -> Any:
     """Cases the public may see: not a sensitive category, not hidden by moderation."""
     stmt = select(Case).outerjoin(PublicReport, PublicReport.case_id == Case.id).where(
-        or_(PublicReport.hidden.is_(None), PublicReport.hidden.is_(False)))
+        or_(PublicReport.hidden.is_(None), PublicReport.hidden.is_(False)),
+        Case.channel.in_(participation.listed_channels(session)))
     codes = [str(c) for c in cfg.value(session, participation.SENSITIVE.key) or []]
     majors = [c for c in codes if len(c) == 2]
     cats = [c for c in codes if len(c) != 2]
@@ -302,6 +303,13 @@ def list_requests(session: Session, q: dict[str, str], ctx: Ctx) -> list[dict[st
         return records(session, list(rows), ctx)
     start, end = _window(parse_dt(q.get("start_date"), "start_date"), parse_dt(q.get("end_date"), "end_date"))
     stmt = stmt.where(Case.reported_at >= start, Case.reported_at <= end)
+    # v2.1 draft changesets: filter on updated_datetime (the newest event of the case)
+    after = parse_dt(q.get("updated_after"), "updated_after")
+    before = parse_dt(q.get("updated_before"), "updated_before")
+    if after is not None:
+        stmt = stmt.where(exists().where(CaseEvent.case_id == Case.id, CaseEvent.at > after))
+    if before is not None:
+        stmt = stmt.where(~exists().where(CaseEvent.case_id == Case.id, CaseEvent.at > before))
     codes = _split(q.get("service_code"))
     if codes:
         stmt = stmt.where(Case.category_code.in_(codes))
@@ -484,18 +492,19 @@ def map_app_error(exc: AppError) -> Open311Error:
 # ---------------------------------------------------------------- servicerequestupdates
 
 
-def _update_record(ev: CaseEvent, case: Case, ctx: Ctx, publish_photos: bool) -> dict[str, Any]:
+def _update_record(session: Session, ev: CaseEvent, case: Case, ctx: Ctx, publish_photos: bool) -> dict[str, Any]:
     label, with_opinion = PUBLIC_EVENTS.get(ev.action, ("", False))
     status = EXTENDED.get(ev.to_status or case.status, "open")
     if ev.action == "return" and ev.from_status == "closed":
         status, label, with_opinion = "reopen", "重新处置", False
     elif ev.action == "citizen-update":
         label, with_opinion = "公众补充信息", True
-    text = (ev.opinion or "") if with_opinion else ""
+    text = participation.public_text(session, ev.opinion) if with_opinion else ""
     if ev.action == "dispatch":
         text = "、".join((ev.data or {}).get("department_names") or [])
     if ev.action == "rate":
-        text = f"{(ev.data or {}).get('rating')} 星" + (f"：{ev.opinion}" if ev.opinion else "")
+        text = f"{(ev.data or {}).get('rating')} 星" + (f"：{participation.public_text(session, ev.opinion)}"
+                                                         if ev.opinion else "")
     media = ""
     if publish_photos and ev.action in ("feedback", "report") and ev.attachments:
         media = _media_url(ctx, case.case_no, int(ev.attachments[0]))
@@ -524,7 +533,7 @@ def list_updates(session: Session, q: dict[str, str], ctx: Ctx) -> list[dict[str
             continue
         if ev.action == "return" and ev.from_status != "closed":
             continue
-        out.append(_update_record(ev, case, ctx, publish))
+        out.append(_update_record(session, ev, case, ctx, publish))
     return out
 
 

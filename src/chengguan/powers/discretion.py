@@ -295,3 +295,31 @@ def choose_discretion(  # noqa: C901  (the rules read top to bottom, as in the m
         out.reasons.append(f"罚款幅度：{_money(final.fine_min)}至{_money(final.fine_max)}"
                            + (f"；{final.other_penalty}" if final.other_penalty else ""))
     return out
+
+
+def _weight(o: DiscretionOutcome) -> tuple[int, Decimal, Decimal, int]:
+    hi = o.fine_max if o.fine_max is not None else (o.rate_max if o.rate_max is not None else Decimal(0))
+    lo = o.fine_min if o.fine_min is not None else (o.rate_min if o.rate_min is not None else Decimal(0))
+    return (0 if o.no_penalty else 1, hi, lo, o.tier_rank or 0)
+
+
+def choose_discretion_lighter(session: Session, power_code: str, *, facts: DiscretionFacts, act_on: date,
+                              decide_on: date) -> DiscretionOutcome:
+    """[APL] art 37 从旧兼从轻: the standard in force when the act was committed applies, unless the one in
+    force when the decision is made is lighter (then that one, with the reason recorded)."""
+    old = choose_discretion(session, power_code, facts=facts, at=act_on)
+    if decide_on <= act_on:
+        return old
+    try:
+        new = choose_discretion(session, power_code, facts=facts, at=decide_on)
+    except NotFound:
+        old.reasons.append("作出决定时没有有效的裁量基准，适用违法行为发生时的基准")
+        return old
+    if (new.standard_id, new.standard_version) == (old.standard_id, old.standard_version):
+        return old
+    if _weight(new) < _weight(old):
+        new.reasons.append(f"从旧兼从轻（行政处罚法第三十七条）：作出决定时的裁量基准第{new.standard_version}版"
+                           f"轻于违法行为发生时的第{old.standard_version}版，适用新基准")
+        return new
+    old.reasons.append(f"从旧兼从轻（行政处罚法第三十七条）：适用违法行为发生时的裁量基准第{old.standard_version}版")
+    return old

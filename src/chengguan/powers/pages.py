@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from chengguan.accounts.principal import Principal
+from chengguan.accounts.roles import Role
 from chengguan.core.deps import DbSession
 from chengguan.core.errors import Invalid, NotFound
 from chengguan.powers import service
 from chengguan.powers.models import POWER_TYPES
-from chengguan.web import shell
+from chengguan.web import nav, shell
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,3 +47,17 @@ def public_power_page(request: Request, session: DbSession, code: str) -> Respon
     stds = [service.standard_view(s) for s in service.standards(session, p, current_at=service.today())]
     return shell.render(request, "powers/public_detail.html", user=None, title=p.name, p=service.power_view(p),
                         standards=stds, levels=LEVEL_LABELS)
+
+
+# ---------------------------------------------------------------- officials' console
+
+CONSOLE_ROLES = (Role.OFFICER, Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN)
+nav.add("powers", "权责与裁量", "/enforcement/powers", roles=list(CONSOLE_ROLES), order=70, icon="⚖")
+
+
+@router.get("/enforcement/powers")
+def powers_console(request: Request, user: Annotated[Principal, shell.page_user(*CONSOLE_ROLES)]) -> Response:
+    """权责清单 with the 裁量 calculator (facts → tier, range, reasons), the party record lookup and the
+    执法全过程记录 viewer."""
+    return shell.render(request, "powers/console.html", user=user, title="权责与裁量",
+                        page={"today": service.today().isoformat()})

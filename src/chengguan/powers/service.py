@@ -24,6 +24,7 @@ from chengguan.powers.discretion import (
     DiscretionOutcome,
     bases_at,
     choose_discretion,
+    choose_discretion_lighter,
     power_by_code,
     standard_at,
 )
@@ -297,4 +298,4 @@ def power_view(p: Power, *, at: date | None = None, all_versions: bool = False) 
 
 
 __all__ = ["RESPONSIBILITY_STEPS", "AGGRAVATING", "MITIGATING", "DiscretionFacts", "DiscretionOutcome",
-           "choose_discretion", "power_by_code", "bases_at", "standard_at"]
+           "choose_discretion", "choose_discretion_lighter", "power_by_code", "bases_at", "standard_at"]

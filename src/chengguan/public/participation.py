@@ -11,6 +11,7 @@ notifications) and are never shown publicly.
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,8 @@ IP_PER_DAY = cfg.define("participation.reports_per_ip_per_day", 50, "同一 IP �
 REWARDS_ON = cfg.define("participation.rewards_enabled", True, "随手拍积分奖励是否开启。", G)
 REWARD_POINTS = cfg.define("participation.reward_points", 10, "一条有效（已立案）上报的积分，只奖励首个上报人。", G)
 REWARD_CAP = cfg.define("participation.reward_monthly_cap", 100, "每人每月积分上限（超出部分记 0 分）。", G)
+PUBLIC_CHANNELS = cfg.define("participation.public_channels", ["public", "patrol"],
+                              "哪些来源渠道的案件出现在公开地图和 Open311 列表中（热线、交换来件的描述常含来电人信息，默认不公开）。", G)
 SUPERVISOR_SKIP = cfg.define("participation.supervisors_skip_verify", False,
                              "社会监督员的上报是否免核实（直接进入受理）。", G)
 
@@ -80,6 +83,21 @@ def moderate(session: Session, text: str | None) -> tuple[str, list[str]]:
             hits.append(w)
             out = out.replace(w, "*" * len(w))
     return out, hits
+
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ID_NO = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+
+
+def public_text(session: Session, text: str | None) -> str:
+    """Text as the public may see it: moderated words masked, mobile numbers and ID card numbers masked."""
+    out, _ = moderate(session, text)
+    out = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", out)
+    return _ID_NO.sub(lambda m: f"{m.group(1)}********{m.group(2)}", out)
+
+
+def listed_channels(session: Session) -> list[str]:
+    return [str(c) for c in cfg.value(session, PUBLIC_CHANNELS.key) or []]
 
 
 def is_sensitive(session: Session, category_code: str) -> bool:
@@ -230,7 +248,7 @@ def public_map(session: Session, bbox: tuple[float, float, float, float], limit:
                Case.reported_at, PublicReport.hidden)
         .outerjoin(PublicReport, PublicReport.case_id == Case.id)
         .where(Case.reported_at >= since, Case.lon.between(minx, maxx), Case.lat.between(miny, maxy),
-               Case.status.not_in(("voided", "merged")))
+               Case.status.not_in(("voided", "merged")), Case.channel.in_(listed_channels(session)))
         .order_by(Case.reported_at.desc()).limit(limit * 2)).all()
     from chengguan.catalog import service as catalog
 
@@ -239,7 +257,7 @@ def public_map(session: Session, bbox: tuple[float, float, float, float], limit:
         if hidden or is_sensitive(session, code):
             continue
         flon, flat = fuzz(session, lon, lat)
-        text, _ = moderate(session, desc)
+        text = public_text(session, desc)
         out.append({"case_no": no, "status": status, "status_label": PUBLIC_STATUS.get(status, status),
                     "category_name": catalog.category_name(session, kind, code), "category_code": code,
                     "description": text[:60], "lon": flon, "lat": flat, "reported_at": at})

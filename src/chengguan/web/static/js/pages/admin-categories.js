@@ -146,6 +146,7 @@ async function show(code, kind) {
     h('div', { class: 'case-head', style: { marginTop: '14px' } }, h('h3', null, '时限规则'),
       h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'add-limit' }, onclick: () => addLimit(cat, cat.conditions, reload) }, '新增时限')),
     limitRows(limits, reload));
+  if (window.matchMedia('(max-width: 1100px)').matches) detail.scrollIntoView({ behavior: 'smooth' });
 }
 
 async function showGeneral() {

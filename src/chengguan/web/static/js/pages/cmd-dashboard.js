@@ -56,8 +56,8 @@ async function loadCharts() {
   }, true);
   $('#dash-cats').dataset.rendered = c.items.length;
   chart('dash-channels').setOption({
-    animation: false, tooltip: { trigger: 'item', formatter: '{b}：{c} 件（{d}%）' }, legend: { orient: 'vertical', left: 0, top: 'middle' },
-    series: [{ type: 'pie', radius: ['40%', '70%'], center: ['62%', '50%'], data: Object.entries(c.channels).map(([k, v]) => ({ name: CHANNEL_LABELS[k] || k, value: v })), label: { formatter: '{b}\n{d}%' } }],
+    animation: false, tooltip: { trigger: 'item', formatter: '{b}：{c} 件（{d}%）' }, legend: { type: 'scroll', bottom: 0 },
+    series: [{ type: 'pie', radius: ['38%', '62%'], center: ['50%', '45%'], data: Object.entries(c.channels).map(([k, v]) => ({ name: CHANNEL_LABELS[k] || k, value: v })), label: { formatter: '{b}\n{d}%' } }],
   }, true);
   $('#dash-channels').dataset.rendered = Object.keys(c.channels).length;
   renderDepartments(depts.items);

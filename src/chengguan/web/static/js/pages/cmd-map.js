@@ -44,7 +44,7 @@ async function fillSelects() {
     groups.get(g).push(h('option', { value: c.code }, `${c.name}（${c.code}）`));
   }
   $('#f-category').append(...[...groups].map(([g, opts]) => h('optgroup', { label: g }, opts)));
-  $('#f-dept').append(...depts.filter((d) => d.is_active && d.kind !== 'centre').map((d) => h('option', { value: d.id }, d.short_name || d.name)));
+  $('#f-dept').append(...depts.filter((d) => d.is_active && !['supervision', 'command'].includes(d.kind)).map((d) => h('option', { value: d.id }, d.short_name || d.name)));
 }
 
 function filters() {
@@ -68,7 +68,7 @@ const clusterIcon = (cluster) => {
   const size = n < 10 ? 30 : n < 100 ? 36 : 44;
   return L.divIcon({ html: `<div class="cmd-cluster${red ? ' has-red' : ''}"><span>${n}</span></div>`, className: '', iconSize: [size, size] });
 };
-const markers = L.markerClusterGroup({ maxClusterRadius: 48, iconCreateFunction: clusterIcon, chunkedLoading: true, showCoverageOnHover: false });
+const markers = L.markerClusterGroup({ maxClusterRadius: 48, disableClusteringAtZoom: 18, iconCreateFunction: clusterIcon, chunkedLoading: true, showCoverageOnHover: false });
 markers.addTo(cm.map);
 const bubbles = L.layerGroup().addTo(cm.map);
 const people = L.layerGroup().addTo(cm.map);

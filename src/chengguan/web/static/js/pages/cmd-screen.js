@@ -66,7 +66,8 @@ async function loadTicker() {
 const DARK = { textStyle: { color: '#cfe3f7' } };
 const trendChart = echarts.init($('#scr-trend'), null, { renderer: 'canvas' });
 const catChart = echarts.init($('#scr-cats'), null, { renderer: 'canvas' });
-window.addEventListener('resize', () => { trendChart.resize(); catChart.resize(); });
+// Panels are flex-sized: follow their size, not just the window's.
+new ResizeObserver(() => { trendChart.resize(); catChart.resize(); }).observe($('#scr-trend'));
 
 async function loadCharts() {
   const since = sinceDays(30);

@@ -3,7 +3,7 @@
 import { get, caseAction } from '../cg/api.js';
 import { h, tabs, toast, debounce } from '../cg/ui.js';
 import { page } from '../cg/config.js';
-import { CaseList, renderCase, actionForm, dupList, statRow, tickCountdowns, countCases, URGENCY } from './ops-common.js';
+import { CaseList, renderCase, reveal, actionForm, dupList, statRow, tickCountdowns, countCases, URGENCY } from './ops-common.js';
 
 const TABS = [
   { key: 'reported', label: '待受理', query: { status: ['reported'] } },
@@ -29,7 +29,7 @@ const list = new CaseList({
     const t = TABS.find((x) => x.key === tab);
     return get('/api/v1/cases', { sort: 'due', ...t.query, q: q.value.trim(), channel: channel.value, page: p, page_size: size });
   },
-  onSelect: (id) => show(id),
+  onSelect: (id) => { reveal.pending = true; show(id); },
 });
 
 function drawTabs() {
@@ -151,6 +151,7 @@ async function show(id) {
   const pick = dups.length && c.allowed_actions.includes('merge') ? (x) => caseAction(c.id, 'merge', { into: x.id, opinion: `与 ${x.case_no} 重复` }).then((r) => done(r, `已合并到 ${x.case_no}`)) : null;
   if (list.selected !== id) return; // another case was picked meanwhile
   renderCase(detail, c, { actions: buttons(c, dups), before: dups.length ? dupList(dups, { onPick: pick }) : null });
+  if (reveal.pending) { reveal.pending = false; reveal(detail); }
 }
 
 document.getElementById('ops-filters').addEventListener('submit', (e) => { e.preventDefault(); list.load(1); });

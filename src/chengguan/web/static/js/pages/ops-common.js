@@ -201,6 +201,11 @@ export function dupList(items, { onPick } = {}) {
       h('div', { class: 'item-meta' }, h('span', null, d.address || ''), h('span', null, fmt.dateTime(d.reported_at, 'short')))))));
 }
 
+/** On narrow screens the detail sits under the list: bring it into view after a case was picked. */
+export function reveal(el) {
+  if (window.matchMedia('(max-width: 1100px)').matches) el.scrollIntoView({ block: 'start' });
+}
+
 /** Load and render a case; returns it. */
 export async function loadCase(el, id, opts = {}) {
   el.classList.add('loading');

@@ -5,7 +5,7 @@ import { get, caseAction } from '../cg/api.js';
 import { h, tabs, toast, debounce } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page } from '../cg/config.js';
-import { CaseList, renderCase, actionForm, statRow, tickCountdowns, countCases } from './ops-common.js';
+import { CaseList, renderCase, reveal, actionForm, statRow, tickCountdowns, countCases } from './ops-common.js';
 
 const DEPT = (page.departments || []).length === 1 ? page.departments[0] : null;
 const TABS = [
@@ -32,7 +32,7 @@ const list = new CaseList({
     const t = TABS.find((x) => x.key === tab);
     return get('/api/v1/cases', { ...t.query, department: DEPT, q: q.value.trim(), overdue: overdue.checked ? true : null, page: p, page_size: size });
   },
-  onSelect: (id) => show(id),
+  onSelect: (id) => { reveal.pending = true; show(id); },
 });
 
 function drawTabs() {
@@ -127,6 +127,7 @@ async function show(id) {
   const a = mine(c);
   const before = a && a.rework ? h('div', { class: 'ops-note urged' }, `核查未通过，第 ${a.rework} 次返工`) : null;
   renderCase(detail, c, { actions: buttons(c), before });
+  if (reveal.pending) { reveal.pending = false; reveal(detail); }
 }
 
 document.getElementById('ops-filters').addEventListener('submit', (e) => { e.preventDefault(); list.load(1); });

@@ -3,7 +3,7 @@
 import { get, caseAction } from '../cg/api.js';
 import { h, tabs, toast, debounce } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
-import { CaseList, renderCase, actionForm, statRow, tickCountdowns, countCases, REQUEST_KINDS } from './ops-common.js';
+import { CaseList, renderCase, reveal, actionForm, statRow, tickCountdowns, countCases, REQUEST_KINDS } from './ops-common.js';
 
 const TABS = [
   { key: 'registered', label: '待派遣', query: { status: ['registered'] } },
@@ -29,7 +29,7 @@ const list = new CaseList({
     const t = TABS.find((x) => x.key === tab);
     return get('/api/v1/cases', { sort: 'due', ...t.query, q: q.value.trim(), overdue: overdue.checked ? true : null, page: p, page_size: size });
   },
-  onSelect: (id) => show(id),
+  onSelect: (id) => { reveal.pending = true; show(id); },
 });
 
 function drawTabs() {
@@ -134,6 +134,7 @@ async function show(id) {
   const c = await get(`/api/v1/cases/${id}`);
   if (list.selected !== id) return;
   renderCase(detail, c, { actions: buttons(c) });
+  if (reveal.pending) { reveal.pending = false; reveal(detail); }
 }
 
 document.getElementById('ops-filters').addEventListener('submit', (e) => { e.preventDefault(); list.load(1); });

@@ -318,7 +318,8 @@ async function paintQueue() {
   clear(box, h('b', null, `待发送 ${items.length} 条`), h('span', { class: 'muted' }, navigator.onLine ? ' · 正在重试' : ' · 网络恢复后自动发送'),
     h('ul', null, items.map((i) => h('li', { dataset: { queued: i.key } },
       `${fmt.dateTime(i.created, 'short')} · ${i.body.description.slice(0, 20)} · ${i.photos.length} 张照片`,
-      i.failed ? [h('div', { class: 'err' }, `未能上报：${i.error}`), h('button', { type: 'button', class: 'btn btn-sm', onclick: async () => { await queue.remove(i.key); paintQueue(); } }, '删除')] : null))),
+      i.failed ? [h('div', { class: 'err' }, `未能上报：${i.error}`), h('button', { type: 'button', class: 'btn btn-sm', onclick: async () => { await queue.remove(i.key); paintQueue(); } }, '删除')]
+        : i.error ? h('div', { class: 'muted' }, `上次尝试：${i.error}（将自动重试）`) : null))),
     navigator.onLine ? h('button', { type: 'button', class: 'btn btn-sm', onclick: () => queue.flush() }, '立即发送') : null);
 }
 
@@ -379,6 +380,17 @@ function sendPosition() {
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch((e) => console.warn('城管通离线功能不可用', e.message));
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data && e.data.type === 'precached') window.cgOfflineReady = e.data.count;
+  });
+  navigator.serviceWorker.startMessages();
+  // Hand the worker what this page loaded, so that 城管通 also starts without a network next time.
+  navigator.serviceWorker.ready.then((reg) => {
+    const leaflet = ['marker-icon.png', 'marker-icon-2x.png', 'marker-shadow.png'].map((f) => `/static/vendor/leaflet/images/${f}`);
+    const urls = [location.pathname, '/m/manifest.webmanifest', ...leaflet, ...performance.getEntriesByType('resource').map((r) => r.name)]
+      .filter((u) => { const x = new URL(u, location.href); return x.origin === location.origin && !x.pathname.startsWith('/api/'); });
+    (reg.active || navigator.serviceWorker.controller)?.postMessage({ type: 'precache', urls: [...new Set(urls)] });
+  }).catch(() => null);
 }
 paintNet();
 tickCountdowns();

@@ -53,6 +53,23 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
+// The page sends the URLs it loaded (itself, its modules, styles, the map library) once the worker runs:
+// the first visit happened before the worker existed, so this is what makes the next start work offline.
+self.addEventListener('message', (event) => {
+  const d = event.data || {};
+  if (d.type !== 'precache' || !Array.isArray(d.urls)) return;
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    let n = 0;
+    for (const u of d.urls) {
+      const url = new URL(u, self.location.origin);
+      if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) continue;
+      try { await cache.add(url.href); n += 1; } catch (e) { /* skip what cannot be fetched now */ }
+    }
+    if (event.source) event.source.postMessage({ type: 'precached', count: n });
+  })());
+});
+
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'cg-outbox') return;
   event.waitUntil((async () => {
