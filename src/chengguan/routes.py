@@ -40,6 +40,7 @@ def include_all(app: FastAPI) -> None:
     from chengguan.duty import api as duty_api
     from chengguan.duty import pages as duty_pages
     from chengguan.enforcement import api as enforcement_api
+    from chengguan.evaluation import api as evaluation_api
     from chengguan.enforcement import pages as enforcement_pages
     from chengguan.evaluation import api as evaluation_api
     from chengguan.evaluation import pages as evaluation_pages
@@ -67,6 +68,7 @@ def include_all(app: FastAPI) -> None:
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
+        notify_api.router, positions_api.router, duty_api.router, duty_pages.router, public_api.router, web_pages.router,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
         enforcement_api.router, enforcement_api.public, enforcement_pages.router,
         evaluation_api.router, bulletin_api.router, assessment_api.router, assessment_api.public,
