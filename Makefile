@@ -41,6 +41,7 @@ fmt:
 
 bench:
 	@scripts/bootstrap.sh dev
+	@scripts/system-deps.sh --bench --postgres
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:

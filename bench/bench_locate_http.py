@@ -12,9 +12,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 from common import OUT, cli, env_for, machine, server, wrk
+from sqlalchemy import create_engine, text
 
 LUA = """
 local points = {%s}

@@ -9,6 +9,7 @@
 #                libharfbuzz-subset0: WeasyPrint subsets the embedded fonts with it in ~0.02 s per PDF;
 #                without it WeasyPrint falls back to fontTools (~0.4 s per PDF, and deprecated)
 #   --postgres   postgresql server (scripts/pg-throwaway.sh runs a throwaway cluster; PostGIS is not used)
+#   --bench      wrk (the HTTP load generator of bench/bench_intake.py and friends)
 #   --check      only report what is missing; exit 1 if anything is
 #   no flag      same as --browser --pdf-tools
 #
@@ -17,18 +18,19 @@
 # Idempotent: when everything asked for is present it never touches apt, so a second run is instant.
 set -euo pipefail
 
-want_browser=0 want_pdf=0 want_pg=0 check_only=0
+want_browser=0 want_pdf=0 want_pg=0 want_bench=0 check_only=0
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
     --pdf-tools) want_pdf=1 ;;
     --postgres) want_pg=1 ;;
+    --bench) want_bench=1 ;;
     --check) check_only=1 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "system-deps: unknown option: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
-if (( want_browser + want_pdf + want_pg == 0 )); then
+if (( want_browser + want_pdf + want_pg + want_bench == 0 )); then
   want_browser=1 want_pdf=1
 fi
 
@@ -51,6 +53,9 @@ fi
 if (( want_pg )); then
   # Any installed major is fine: pg-throwaway.sh picks the newest /usr/lib/postgresql/*/bin/initdb.
   if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql); fi
+fi
+if (( want_bench )); then
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 fi
 
 if (( ${#missing[@]} == 0 )); then

@@ -58,3 +58,11 @@ class Flow:
     def to_fed_back(self, **kw: Any) -> dict[str, Any]:
         c = self.to_dispatched(**kw)
         return self.act(c["id"], "feedback", "dept1", photos=[self.photo("dept1")], opinion="已清理")
+
+
+def is_pg(session_or_engine) -> bool:  # type: ignore[no-untyped-def]
+    """True on PostgreSQL (import from here, not from conftest: tests/browser has its own conftest)."""
+    from sqlalchemy.orm import Session
+
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return bool(bind.dialect.name == "postgresql")

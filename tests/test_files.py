@@ -482,3 +482,12 @@ def test_a_damaged_copy_is_rewritten(tmp_path: Path) -> None:
     store.path_for(key).write_bytes(data[:10])  # e.g. a copy cut short by an old crash
     store.put(data, key=key)
     assert store.open(key) == data
+
+
+def test_truncated_jpeg_is_refused_after_weasyprint_was_imported() -> None:
+    import weasyprint  # noqa: F401  (turns PIL's LOAD_TRUNCATED_IMAGES on globally)
+
+    data = jpeg((400, 300))
+    with pytest.raises(UploadRejected) as err:
+        inspect_upload(data[: len(data) // 2], "a.jpg", "image/jpeg", 15 * MB)
+    assert err.value.code == "corrupt_image"

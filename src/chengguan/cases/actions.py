@@ -23,6 +23,7 @@ from chengguan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengguan.org.models import Department
 from chengguan.outbox import service as outbox
 from chengguan.system import settings as cfg
+from chengguan.workforce import service as workforce
 
 ACCEPTOR_REGISTERS = cfg.define("workflow.acceptor_can_register", False,
                                 "受理员是否可以直接立案（默认只有值班长立案）。", "流程")
@@ -305,6 +306,7 @@ def feedback(session: Session, case: Case, body: ActionInput, p: Principal) -> N
     mine = _my_assignment(p, case)
     if _pending(session, case):
         raise Conflict("有待审批的申请（延期/回退/挂账），请等审批后再反馈", code="request_pending")
+    workforce.check_enforcement_disposal(session, mine.department_id, p.user_id)  # 执法部门：持证反馈
     files = _files(session, body)
     if not files:
         raise Invalid("处理反馈需要上传处置后的照片", code="after_photo_required")

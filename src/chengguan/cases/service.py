@@ -207,7 +207,9 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
     now = clock.now()
     name, phone = _reporter(data, p)
     case = Case(
-        case_no=new_case_no(session, now), public_code=secrets.token_hex(3).upper(),
+        # A provisional unique number: the day's gap-free counter row is locked until commit, so it is taken
+        # as late as possible (below) — on PostgreSQL that lock is what serialises concurrent intake.
+        case_no="~" + secrets.token_hex(8), public_code=secrets.token_hex(3).upper(),
         channel=channel, kind=category.kind, category_id=category.id, category_code=category.code,
         major_code=category.major_code, condition_id=condition.id if condition else None,
         condition_number=condition.number if condition else None, urgency=urgency, description=description[:2000],
@@ -226,6 +228,9 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
     attach(session, case, photos, "report", ev.id)
     session.add(CaseReporter(case_id=case.id, original_case_id=case.id, user_id=p.user_id if p else None,
                              name=name, phone=phone, channel=channel, reported_at=now))
+    duplicates = likely_duplicates(session, case)
+    case.case_no = new_case_no(session, now)
+    session.flush()
     if status == "verifying":
         add_tasks(session, case, "verify", collectors)
     from chengguan.cases import actions
@@ -236,7 +241,7 @@ def create_report(session: Session, data: ReportInput, p: Principal | None) -> t
         actions.self_dispose(session, case, p, opinion="自行处置", attachments=after)
     outbox.publish(session, "case.reported", {"case_no": case.case_no, "id": case.id, "channel": channel,
                                                "category_code": case.category_code, "grid_code": case.grid_code})
-    return case, likely_duplicates(session, case)
+    return case, duplicates
 
 
 def _actor_role(p: Principal | None, channel: str) -> str | None:

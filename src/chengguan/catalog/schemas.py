@@ -94,6 +94,12 @@ class RoutingRuleOut(BaseModel):
     priority: int
     note: str | None
     is_active: bool
+    # filled by the administration list (names for people; the ids stay the contract)
+    category_code: str | None = None
+    category_kind: str | None = None
+    category_name: str | None = None
+    condition_number: int | None = None
+    department_name: str | None = None
 
 
 class ComponentOut(BaseModel):
@@ -133,3 +139,33 @@ class ComponentChangeOut(BaseModel):
     action: str
     changes: dict[str, object]
     reason: str | None
+
+
+class TimeLimitRow(BaseModel):
+    """A time-limit rule as the administration lists it (with the category and condition it applies to)."""
+
+    id: int
+    stage: str
+    category_code: str | None
+    category_kind: str | None
+    category_name: str | None
+    condition_number: int | None
+    urgency: str | None
+    region_class: int | None
+    amount: float
+    unit: str
+    verified: bool
+    note: str | None
+
+
+class TimeLimitPatch(BaseModel):
+    amount: float | None = Field(None, gt=0, le=10000)
+    unit: str | None = None
+    note: str | None = Field(None, max_length=255)
+
+
+class CategoryPatch(BaseModel):
+    aliases: list[str] | None = Field(None, max_length=50)
+    keywords: list[str] | None = Field(None, max_length=100)
+    public_reportable: bool | None = None
+    default_department_type: str | None = Field(None, max_length=32)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import IFD
 
 from chengguan.core.errors import AppError, NotFound
@@ -301,6 +301,9 @@ def _image_size(data: bytes, spec: _Type, max_pixels: int) -> tuple[int, int]:
                 # Decode at 1/8 scale: the whole stream is still read (so truncation shows) at a fraction
                 # of the cost.
                 img.draft("RGB", (max(1, w // 8), max(1, h // 8)))
+            # WeasyPrint sets this global to True when it is imported (any PDF made in this process);
+            # nothing here wants truncated images, and an upload must fail on them.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             try:
                 img.load()
             except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):

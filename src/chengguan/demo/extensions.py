@@ -8,7 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 # "module:function" strings, imported lazily so a domain's demo code loads only when used.
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = [
+    "chengguan.workforce.demo:load",  # workforce: personnel, certificates, training, equipment
+    "chengguan.powers.demo:load",  # 权责清单 and 裁量基准 (demo data)
+]
 
 
 def load_all() -> list[Callable[..., Any]]:
@@ -25,6 +28,8 @@ def load_all() -> list[Callable[..., Any]]:
 # (called after the history, in a new transaction).
 AFTER_HISTORY: list[str] = [
     "chengguan.web.demo:live_desk",  # consoles: a working day in progress, collectors' positions
+    "chengguan.assessment.demo:load",  # 考评 inspections and notices, 规范化建设 self-assessments
+    "chengguan.duty.demo:load",  # duty: joint squads on shift, tracks, on-post, alerts, joint operations
 ]
 
 

@@ -121,6 +121,17 @@ def grids_update(session: DbSession, code: str, body: GridPatch) -> dict[str, An
     return {"code": g.code, "name": g.name, "region_class": g.region_class}
 
 
+class DivisionPatch(BaseModel):
+    name: str = Field(min_length=2, max_length=64)
+
+
+@router.patch("/admin/divisions/{code}", operation_id="divisions_update", dependencies=[require_roles(Role.ADMIN)])
+def divisions_update(session: DbSession, code: str, body: DivisionPatch) -> dict[str, Any]:
+    """Rename a district, street or community (应用维护 → 区域与网格)."""
+    d = service.rename_division(session, code, body.name)
+    return {"code": d.code, "name": d.name, "level": d.level}
+
+
 def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     if not raw:
         return None

@@ -433,3 +433,17 @@ def roads_geojson(session: Session, bbox: tuple[float, float, float, float] | No
 
 def delete_gazetteer(session: Session) -> None:
     session.execute(delete(Place))
+
+
+def rename_division(session: Session, code: str, name: str) -> Division:
+    """Rename a district, street or community (the boundary changes only through an import)."""
+    div = session.scalar(select(Division).where(Division.code == code))
+    if div is None:
+        raise NotFound(f"行政区划 {code} 不存在", code="unknown_division")
+    name = name.strip()
+    if not 2 <= len(name) <= 64:
+        raise Invalid("名称应为 2–64 个字")
+    div.name = name
+    session.flush()
+    bump_version(session)
+    return div

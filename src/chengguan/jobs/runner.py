@@ -53,6 +53,9 @@ def senders(session: Session) -> dict[str, Sender]:
     from chengguan.notify.service import InboxSender
 
     out: dict[str, Sender] = {"webhook": WebhookSender(session), "inbox": InboxSender(session)}
+    from chengguan.exchange.service import ExchangeSender  # 数据交换: signed webhooks to partner platforms
+
+    out["exchange"] = ExchangeSender(session)
     sms = cfg.value(session, SMS_GATEWAY.key) or {}
     out["sms"] = HttpSmsSender(sms["url"], sms.get("token", "")) if sms.get("url") else LogSender("sms")
     smtp = cfg.value(session, SMTP.key) or {}

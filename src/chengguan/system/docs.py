@@ -9,11 +9,14 @@ START, END = "<!-- generated:settings:start -->", "<!-- generated:settings:end -
 
 
 def settings_markdown() -> str:
+    from fastapi import FastAPI
+
     import chengguan.routes
     from chengguan.core.config import Settings
     from chengguan.system.settings import REGISTRY
 
     chengguan.routes.load_all()
+    chengguan.routes.include_all(FastAPI())  # page modules define settings too (e.g. the command map's)
     lines = ["### Environment (`CHENGGUAN_*`)", "", "| variable | default | meaning |", "|---|---|---|"]
     for name, f in Settings.model_fields.items():
         default = "（开发用默认值）" if name == "secret_key" else f.default

@@ -9,7 +9,8 @@ staleness in others.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ class SettingDef:
     help: str
     group: str
     verified: bool = False  # False: an unverified default (a real city must check it)
+    check: Callable[[Any], None] | None = field(default=None, compare=False)  # raises Invalid on a bad value
 
 
 REGISTRY: dict[str, SettingDef] = {}
@@ -33,8 +35,10 @@ _CACHE: dict[str, tuple[float, Any]] = {}
 TTL_SECONDS = 5.0
 
 
-def define(key: str, default: Any, help: str, group: str, verified: bool = False) -> SettingDef:
-    d = SettingDef(key, default, help, group, verified)
+def define(key: str, default: Any, help: str, group: str, verified: bool = False,
+           check: Callable[[Any], None] | None = None) -> SettingDef:
+    """Declare a setting. ``check(value)`` (optional) validates a new value beyond its type: raise Invalid."""
+    d = SettingDef(key, default, help, group, verified, check)
     REGISTRY[key] = d
     return d
 
@@ -58,6 +62,8 @@ def set_value(session: Session, key: str, new: Any, actor_id: int | None = None)
         raise NotFound(f"没有名为 {key} 的设置项")
     if d.default is not None and not _same_shape(d.default, new):
         raise Invalid(f"设置项 {key} 的值类型应与默认值一致（{type(d.default).__name__}）")
+    if d.check is not None:
+        d.check(new)
     row = session.get(SystemSetting, key)
     if row is None:
         session.add(SystemSetting(key=key, value=new, updated_by=actor_id))

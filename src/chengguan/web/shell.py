@@ -21,7 +21,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -201,13 +201,15 @@ def _city(session: Session | None) -> dict[str, Any] | None:
 
 def page_config(request: Request, user: Principal | None, session: Session | None = None) -> dict[str, Any]:
     """What every page's scripts read from ``<script id="cg-config">`` (see static/js/cg/config.js)."""
-    s = get_settings()
+    from chengguan.web import basemap
+
+    db_session = session if session is not None else getattr(request.state, "db", None)
     return {
         "version": __version__,
         "user": user_json(user) if user else None,
         "landing": nav.landing_for(user) if user else "/login",
-        "city": _city(session if session is not None else getattr(request.state, "db", None)),
-        "map": {"tile_url": s.tile_url, "tile_crs": s.tile_crs, "tile_attribution": s.tile_attribution},
+        "city": _city(db_session),
+        "map": basemap.effective(db_session),  # settings 'map.*' over CHENGGUAN_TILE_*
         "now": clock.now().isoformat(),
     }
 
@@ -234,21 +236,22 @@ def render(request: Request, template: str, *, user: Principal | None, title: st
         **context,
     }
     html = env.get_template(template).render(ctx)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+    # The CSP follows the base map configured now (an administrator may change the tile server at run time).
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store",
+                                                               "Content-Security-Policy": _csp(config["map"]["tile_url"])})
 
 
 # ---------------------------------------------------------------- install on the app
 
 
-def _csp() -> str:
+def _csp(tile: str | None = None) -> str:
     """Only our own origin — plus the tile server's host when one is configured."""
+    from chengguan.web import basemap
+
     img = ["'self'", "data:", "blob:"]
-    tile = get_settings().tile_url
-    if tile:
-        parts = urlsplit(tile.replace("{s}", "sub"))
-        if parts.scheme and parts.netloc:
-            host = parts.netloc.replace("sub.", "*.", 1) if "{s}" in tile else parts.netloc
-            img.append(f"{parts.scheme}://{host}" if "{" not in host else f"{parts.scheme}:")
+    src = basemap.img_source(get_settings().tile_url if tile is None else tile)
+    if src:
+        img.append(src)
     return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             f"img-src {' '.join(img)}; connect-src 'self'; worker-src 'self'; font-src 'self' data:; "
             "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")

@@ -84,7 +84,11 @@ export class CityMap {
     this.map.createPane('cityFill').style.zIndex = 320;
     this.map.createPane('cityLines').style.zIndex = 360;
     if (this.hasTiles) {
-      L.tileLayer(m.tile_url, { attribution: m.tile_attribution || '', maxZoom: 19, subdomains: m.tile_subdomains || 'abc' }).addTo(this.map);
+      this.tiles = L.tileLayer(m.tile_url, { attribution: m.tile_attribution || '', maxZoom: 19, subdomains: m.tile_subdomains || 'abc' }).addTo(this.map);
+      // No tile server reachable (closed network, server down): fall back to the city's own layers.
+      let loaded = 0, failed = 0;
+      this.tiles.on('tileload', () => { loaded += 1; });
+      this.tiles.on('tileerror', () => { failed += 1; if (!loaded && failed >= 3) this._tilesUnreachable(); });
     }
     this.layers = {};
     this._gridStyle = this.opts.gridStyle || (() => ({ color: '#6d8fb3', weight: 1, fill: true, fillOpacity: 0.04, fillColor: '#6d8fb3' }));
@@ -101,6 +105,20 @@ export class CityMap {
     this._viewportLayers = [];
     this.ready = this._loadCityLayers();
     this.map.on('moveend', debounce(() => this._refreshViewportLayers(), 200));
+  }
+
+  _tilesUnreachable() {
+    if (!this.tiles) return;
+    this.tiles.remove();
+    this.tiles = null;
+    this.hasTiles = false;
+    this.el.classList.add('map-no-tiles');
+    this.el.dataset.tiles = 'unreachable';
+    if (this.layers.district) this.layers.district.setStyle({ fill: true });
+    if (this.layers.roads) this.layers.roads.setStyle((f) => ({ ...(ROAD_STYLE[f.properties.class] || ROAD_STYLE['支路']), opacity: 0.95 }));
+    const note = L.control({ position: 'bottomleft' });
+    note.onAdd = () => L.DomUtil.create('div', 'map-legend map-note');
+    note.addTo(this.map).getContainer().textContent = '底图服务不可达，已显示本市图层';
   }
 
   /** Fit the whole city (the bbox of its unit grids). */

@@ -1,0 +1,1 @@
+"""月通报: the monthly bulletin (PDF, HTML, Excel) and the history of issued bulletins."""

@@ -1,0 +1,371 @@
+"""执法文书: issued with the agency's number (gap-free per type and year: a counter row locked in the
+transaction, see system/counters.py), their content frozen at issue (``EnforcementDocument.data``), and
+rendered to PDF from Jinja templates with the embedded CJK fonts (core/pdf.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chengguan.accounts.models import User
+from chengguan.accounts.principal import Principal
+from chengguan.core import clock, pdf
+from chengguan.core.errors import NotFound
+from chengguan.enforcement import rules as R
+from chengguan.enforcement.models import (
+    EnforcementCase,
+    EnforcementDocument,
+    EnforcementEvidence,
+    EnforcementMeasure,
+    EnforcementRecord,
+    EnforcementService,
+    EnforcementTransfer,
+)
+from chengguan.system import counters
+
+# doc_type → (title, numbering word or None for unnumbered forms)
+TYPES: dict[str, tuple[str, str | None]] = {
+    "register_approval": ("立案审批表", "立"),
+    "inspection_record": ("现场检查（勘验）笔录", None),
+    "inquiry_record": ("询问笔录", None),
+    "statement_record": ("陈述申辩笔录", None),
+    "correction_order": ("责令改正通知书", "改"),
+    "preserve_notice": ("证据先行登记保存通知书", "保"),
+    "seizure_decision": ("查封（扣押）决定书", "强"),
+    "handling_approval": ("案件处理审批表", None),
+    "collective_record": ("案件集体讨论记录", None),
+    "legal_review_opinion": ("法制审核意见书", "法审"),
+    "prior_notice": ("行政处罚事先告知书", "罚告"),
+    "hearing_rights_notice": ("行政处罚听证告知书", "听告"),
+    "hearing_summons": ("行政处罚听证通知书", "听通"),
+    "hearing_record": ("听证笔录", None),
+    "penalty_decision": ("行政处罚决定书", "罚决"),
+    "summary_decision": ("当场行政处罚决定书", "当罚"),
+    "no_penalty_decision": ("不予行政处罚决定书", "不罚"),
+    "service_receipt": ("送达回证", None),
+    "demand": ("催告书", "催"),
+    "transfer_letter": ("案件移送书", "移"),
+    "closure_approval": ("结案审批表", "结"),
+    "file_cover": ("卷宗封面及卷内目录", None),
+}
+
+_env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates" / "docs")),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def doc_number(session: Session, doc_type: str, year: int) -> tuple[int | None, str | None]:
+    word = TYPES[doc_type][1]
+    if word is None:
+        return None, None
+    n = counters.next_value(session, f"enf_doc:{doc_type}", str(year))
+    return n, f"{R.v(session, R.DOC_PREFIX)}{word}字〔{year}〕第{n}号"
+
+
+def issue(session: Session, ec: EnforcementCase, doc_type: str, p: Principal | None, at: datetime,
+          extra: dict[str, Any]) -> EnforcementDocument:
+    """Number the document and freeze its content."""
+    if doc_type not in TYPES:
+        raise NotFound(f"未知文书类型 {doc_type}")
+    year = clock.local(at).year
+    number, doc_no = doc_number(session, doc_type, year)
+    data = BUILDERS[doc_type](session, ec, extra)
+    data.setdefault("party", party_block(ec))
+    data["agency"] = R.v(session, R.AGENCY)
+    data["date"] = f"{clock.local(at):%Y年%m月%d日}"
+    data["case_no"] = ec.case_no
+    doc = EnforcementDocument(case_id=ec.id, doc_type=doc_type, year=year, number=number, doc_no=doc_no,
+                              title=TYPES[doc_type][0], issued_at=at, issued_by=p.user_id if p else None,
+                              data=_jsonable(data))
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, datetime):
+        return f"{clock.local(v):%Y年%m月%d日 %H:%M}"
+    return v
+
+
+def html(doc: EnforcementDocument) -> str:
+    return _env.get_template("document.html").render(doc=doc, d=doc.data, title=doc.title)
+
+
+def render(session: Session, doc: EnforcementDocument) -> bytes:
+    out = pdf.render_pdf(html(doc), stylesheets=[pdf.document_css(body_pt=13, line_pt=22)])
+    if doc.sha256 is None:
+        doc.sha256 = hashlib.sha256(html(doc).encode("utf-8")).hexdigest()
+    return out
+
+
+def get(session: Session, doc_id: int) -> EnforcementDocument:
+    doc = session.get(EnforcementDocument, doc_id)
+    if doc is None:
+        raise NotFound("文书不存在", code="unknown_document")
+    return doc
+
+
+# ------------------------------------------------------------------------------------------ content builders
+
+
+def _dt(v: datetime | None) -> str:
+    return f"{clock.local(v):%Y年%m月%d日 %H:%M}" if v else "—"
+
+
+def _day(v: datetime | None) -> str:
+    return f"{clock.local(v):%Y年%m月%d日}" if v else "—"
+
+
+def _users(session: Session, ids: list[Any]) -> str:
+    ids = [int(i) for i in ids if i]
+    if not ids:
+        return "—"
+    from chengguan.workforce.models import Certificate, Person
+
+    users = {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    certs: dict[int, str] = {}
+    for person, number in session.execute(select(Person.user_id, Certificate.number)
+                                          .join(Certificate, Certificate.person_id == Person.id)
+                                          .where(Person.user_id.in_(ids))):
+        certs.setdefault(person, number)
+    return "、".join(f"{users.get(i, i)}（执法证号{certs[i]}）" if i in certs else str(users.get(i, i)) for i in ids)
+
+
+def party_block(ec: EnforcementCase) -> list[list[str]]:
+    if ec.party_type == "org":
+        return [["当事人（单位）", ec.party_name], ["统一社会信用代码", ec.party_id_no or "—"],
+                ["法定代表人（负责人）", ec.party_legal_rep or "—"], ["地址", ec.party_address or "—"],
+                ["联系电话", ec.party_phone or "—"]]
+    return [["当事人", ec.party_name], ["身份证号码", ec.party_id_no or "—"], ["住址", ec.party_address or "—"],
+            ["联系电话", ec.party_phone or "—"]]
+
+
+def _penalty(ec: EnforcementCase) -> str:
+    from chengguan.enforcement.service import penalty_text
+
+    return penalty_text(ec)
+
+
+def _remedies() -> str:
+    return ("如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。"
+            "申请行政复议或者提起行政诉讼的，不停止本决定的执行（法律另有规定的除外）。")
+
+
+def b_register(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    from chengguan.enforcement.service import SOURCE_LABELS
+
+    return {"fields": [["案由", ec.cause], ["案件来源", SOURCE_LABELS.get(ec.source, ec.source)],
+                       ["来源说明", ec.source_ref or "—"], ["发案时间", _dt(ec.occurred_at)], ["发案地点", ec.address or "—"],
+                       ["承办人员", _users(session, [ec.lead_officer_id, ec.assist_officer_id])],
+                       ["立案时间", _dt(ec.registered_at)], ["决定期限", _day(ec.decision_due_at)]],
+            "paragraphs": [f"案情摘要：{ec.facts or '—'}", f"负责人审批意见：{x.get('opinion') or '同意立案。'}"]}
+
+
+def b_record(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    r = session.get(EnforcementRecord, x["record_id"])
+    assert r is not None
+    sig = "当事人已签名确认。" if r.party_signed else f"当事人拒绝签名：{r.refusal_note}"
+    return {"fields": [["案由", ec.cause], ["时间", f"{_dt(r.started_at)} 至 {_dt(r.ended_at)}"], ["地点", r.place or "—"],
+                       ["被询问（检查）人", r.subject_name or "—"], ["执法人员", _users(session, r.officer_ids or [])],
+                       ["记录人", _users(session, [r.recorder_id]) if r.recorder_id else "—"]],
+            "paragraphs": [*(r.content or "").splitlines(), *( [f"复核意见：{r.conclusion}"] if r.conclusion else []), sig]}
+
+
+def b_correction(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    return {"paragraphs": [f"经查，你（单位）{ec.facts or ec.cause}。",
+                           f"上述行为违反了{ec.legal_basis or '有关规定'}。依据《中华人民共和国行政处罚法》第二十八条，"
+                           f"现责令你（单位）：{ec.correction_order or '立即改正违法行为'}。",
+                           "逾期不改正的，本机关将依法处理。"]}
+
+
+def b_measure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    m = session.get(EnforcementMeasure, x["measure_id"])
+    assert m is not None
+    if m.kind == "preserve":
+        text = (f"因你（单位）涉嫌{ec.cause}，证据可能灭失或者以后难以取得，经本机关负责人批准，依据《中华人民共和国行政处罚法》"
+                f"第五十六条，对下列物品先行登记保存，保存期间自{_day(m.started_at)}至{_day(m.due_at)}。"
+                "在此期间，当事人或者有关人员不得销毁或者转移证据。本机关将在七个工作日内作出处理决定。")
+    else:
+        word = "查封" if m.kind == "seal" else "扣押"
+        text = (f"因你（单位）涉嫌{ec.cause}，依据《中华人民共和国行政强制法》第二十二条至第二十五条，经本机关负责人批准，"
+                f"决定对下列物品予以{word}，期限{m.days}日（自{_day(m.started_at)}至{_day(m.due_at)}）；"
+                "情况复杂的，经批准可以延长，但延长期限不超过三十日。" + _remedies())
+    return {"paragraphs": [text, f"保存（存放）地点：{m.storage_place or '—'}",
+                           f"执法人员：{_users(session, m.officer_ids or [])}"],
+            "table": {"head": ["序号", "名称", "规格", "数量", "备注"],
+                      "rows": [[i + 1, it.get("name"), it.get("spec", ""), it.get("quantity"), it.get("note", "")]
+                               for i, it in enumerate(m.items or [])]},
+            "note": "本清单一式两份，当事人和本机关各执一份。"}
+
+
+def b_handling(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    from chengguan.enforcement.service import EVIDENCE_LABELS, OUTCOMES
+
+    ev = session.scalars(select(EnforcementEvidence).where(EnforcementEvidence.case_id == ec.id)).all()
+    std = ec.discretion or {}
+    return {"fields": [["案由", ec.cause], ["立案时间", _dt(ec.registered_at)],
+                       ["处理意见", OUTCOMES.get(ec.end_outcome or "", "—")], ["拟处罚内容", _penalty(ec)],
+                       ["裁量基准", f"{std.get('standard_id')}@{std.get('standard_version')} {std.get('tier_label') or std.get('tier') or ''}"
+                        if std.get("standard_id") else "—"],
+                       ["承办人员", _users(session, [ec.lead_officer_id, ec.assist_officer_id])]],
+            "paragraphs": [f"认定的违法事实：{ec.facts or '—'}", f"违反的规定及处罚依据：{ec.legal_basis or '—'}",
+                           "证据：" + ("；".join(f"{EVIDENCE_LABELS[e.kind]}·{e.title}" + (f"（SHA-256 {e.sha256[:16]}…）" if e.sha256 else "")
+                                              for e in ev) or "—")]}
+
+
+def b_collective(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    r = session.get(EnforcementRecord, x["record_id"])
+    assert r is not None
+    return {"fields": [["案件名称", ec.cause], ["讨论时间", _dt(r.started_at)], ["讨论理由", x.get("reason") or "—"],
+                       ["参加人员", "、".join(r.participants or [])]],
+            "paragraphs": [f"讨论意见：{r.content}", f"结论：{r.conclusion}"]}
+
+
+def b_review(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    items = x.get("items") or {}
+    labels = {"subject": "执法主体", "jurisdiction": "管辖", "procedure": "程序", "facts": "事实与证据", "law": "法律适用",
+              "discretion": "裁量", "documents": "文书"}
+    return {"fields": [["案由", ec.cause], ["审核结论", "同意" if x.get("passed") else "不同意（退回补充或纠正）"],
+                       ["审核人员资格证号", x.get("qualification_no") or "—"]],
+            "paragraphs": [f"{labels.get(k, k)}：{v}" for k, v in items.items()] + [f"审核意见：{x.get('opinion')}"]}
+
+
+def b_prior_notice(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    paras = [f"经查，你（单位）{ec.facts or ec.cause}。", f"以上事实违反了{ec.legal_basis or '有关规定'}。",
+             f"本机关拟对你（单位）作出如下行政处罚：{_penalty(ec)}。",
+             f"根据《中华人民共和国行政处罚法》第四十四条、第四十五条的规定，你（单位）有权进行陈述和申辩，"
+             f"请于{_day(ec.statement_due_at)}前向本机关提出；逾期未提出的，视为放弃此权利。"]
+    if ec.hearing_offered:
+        paras.append(f"根据第六十三条、第六十四条的规定，你（单位）有权要求听证，请于{_day(ec.hearing_request_due_at)}前"
+                     "（告知后五个工作日内）提出。")
+    return {"paragraphs": paras}
+
+
+def b_hearing_rights(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    return {"paragraphs": [f"本机关拟对你（单位）作出{_penalty(ec)}的行政处罚。根据《中华人民共和国行政处罚法》第六十三条、"
+                           f"第六十四条，你（单位）有权要求举行听证，应当在{_day(ec.hearing_request_due_at)}前（告知后五个工作日内）"
+                           "提出；逾期未提出的，视为放弃听证权利。听证不收取费用。"]}
+
+
+def b_hearing_summons(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    chair = session.get(User, ec.hearing_chair_id) if ec.hearing_chair_id else None
+    return {"fields": [["听证时间", _dt(ec.hearing_at)], ["听证地点", ec.hearing_place or "—"],
+                       ["主持人", chair.display_name if chair else "—"], ["是否公开", "公开" if x.get("public") else "不公开"]],
+            "paragraphs": ["你（单位）可以亲自参加听证，也可以委托一至二人代理；认为主持人与本案有直接利害关系的，有权申请回避。",
+                           "无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利，终止听证。"]}
+
+
+def b_decision(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    std = ec.discretion or {}
+    basis = f"（适用裁量基准 {std.get('standard_id')} 第{std.get('standard_version')}版）" if std.get("standard_id") else ""
+    return {"paragraphs": [
+        f"经查，你（单位）{ec.facts or ec.cause}。", f"以上事实违反了{ec.legal_basis or '有关规定'}。",
+        f"本机关已于{_day(ec.notified_at)}告知你（单位）拟作出行政处罚的内容及事实、理由、依据，并告知你（单位）依法享有的"
+        f"陈述、申辩{'、听证' if ec.hearing_offered else ''}权利。" if ec.notified_at else "",
+        f"依据上述规定{basis}，本机关决定：{_penalty(ec)}；并责令你（单位）{ec.correction_order or '改正违法行为'}。",
+        "罚款应当自收到本决定书之日起十五日内缴至指定银行或者通过电子支付系统缴纳（本机关不收取罚款）。"
+        "到期不缴纳罚款的，每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款数额，并依法申请人民法院强制执行。",
+        _remedies()]}
+
+
+def b_summary(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    sig = "当事人已签收。" if x.get("party_signed", True) else f"当事人拒绝签收：{x.get('refusal_note')}"
+    pay = ("罚款已当场收缴，出具财政部门统一制发的专用票据。" if ec.cash_collected else
+           "请于收到本决定书之日起十五日内到指定银行缴纳罚款；逾期每日按罚款数额的百分之三加处罚款。")
+    return {"fields": [["违法时间", _dt(ec.occurred_at)], ["违法地点", ec.address or "—"],
+                       ["执法人员", _users(session, [ec.lead_officer_id, ec.assist_officer_id])]],
+            "paragraphs": [f"违法行为：{ec.facts}", f"处罚依据：{ec.legal_basis}",
+                           f"依据《中华人民共和国行政处罚法》第五十一条、第五十二条，当场作出如下处罚：{_penalty(ec)}。",
+                           pay if "fine" in (ec.penalty_types or []) else "", _remedies(), sig,
+                           "本决定书报所属行政机关备案。"]}
+
+
+def b_no_penalty(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    from chengguan.enforcement.service import OUTCOMES
+
+    return {"paragraphs": [f"经查，{ec.facts or ec.cause}。", f"本机关认为：{OUTCOMES.get(ec.end_outcome or '', '')}。",
+                           "依据《中华人民共和国行政处罚法》第三十三条、第五十七条，决定不予行政处罚。",
+                           f"已对你（单位）进行教育：{x.get('education')}", _remedies()]}
+
+
+def b_receipt(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    from chengguan.enforcement.service import METHOD_LABELS
+
+    s = session.get(EnforcementService, x["service_id"])
+    assert s is not None
+    d = session.get(EnforcementDocument, s.document_id)
+    return {"fields": [["案由", ec.cause], ["送达文书", f"{d.title if d else ''} {d.doc_no or '' if d else ''}"],
+                       ["受送达人", s.recipient], ["送达方式", METHOD_LABELS.get(s.method, s.method)],
+                       ["送达地点", s.place or "—"], ["送达时间", _dt(s.sent_at)], ["视为送达时间", _dt(s.served_at)],
+                       ["签收人", s.signed_by or "—"], ["见证人", s.witness or "—"], ["备注", s.note or "—"]]}
+
+
+def b_demand(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    return {"paragraphs": [
+        f"本机关于{_day(ec.decided_at)}作出{ec.decision_no}行政处罚决定，已于{_day(ec.served_at)}送达你（单位）。"
+        f"你（单位）至今未履行缴纳罚款人民币{ec.fine_amount}元的义务。",
+        f"截至本催告书发出之日，已产生加处罚款人民币{x.get('late_fine')}元（{x.get('late_days')}日，每日百分之三，不超过罚款数额）。",
+        "依据《中华人民共和国行政强制法》第三十五条、第五十四条，现催告你（单位）自收到本催告书之日起十个工作日内"
+        "到指定银行或通过电子支付系统缴纳上述款项。你（单位）有权进行陈述和申辩。逾期仍不履行的，本机关将依法申请人民法院强制执行。"]}
+
+
+def b_transfer(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    t = session.get(EnforcementTransfer, x["transfer_id"])
+    assert t is not None
+    basis = ("依据《行政执法机关移送涉嫌犯罪案件的规定》第三条、第六条" if t.kind == "police" else "依据管辖规定")
+    return {"fields": [["接收机关", t.receiver], ["案由", ec.cause]],
+            "paragraphs": [f"本机关在办理{ec.cause}一案中发现：{t.reason}。{basis}，现将该案移送你单位处理，并附涉案物品清单。",
+                           "请在收到后签署回执；处理结果请书面告知本机关。"],
+            "table": {"head": ["序号", "名称", "数量", "备注"],
+                      "rows": [[i + 1, it.get("name"), it.get("quantity"), it.get("note", "")] for i, it in enumerate(t.items or [])]}}
+
+
+def b_closure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    if ec.paid_at:
+        how = f"当事人已于{_day(ec.paid_at)}缴纳罚款及加处罚款共{ec.paid_amount}元（{ec.payment_ref}）"
+    elif ec.court_applied_at:
+        how = f"已于{_day(ec.court_applied_at)}申请人民法院强制执行"
+    elif ec.status == "transferred":
+        how = "已移送并取得回执"
+    else:
+        how = "决定已送达"
+    return {"fields": [["案由", ec.cause], ["决定书文号", ec.decision_no or "—"], ["处罚内容", _penalty(ec)],
+                       ["执行情况", how]], "paragraphs": [f"负责人意见：{x.get('opinion') or '同意结案。'}"]}
+
+
+def b_cover(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    docs = session.scalars(select(EnforcementDocument).where(EnforcementDocument.case_id == ec.id)
+                           .order_by(EnforcementDocument.issued_at, EnforcementDocument.id)).all()
+    ev = session.scalars(select(EnforcementEvidence).where(EnforcementEvidence.case_id == ec.id)
+                         .order_by(EnforcementEvidence.id)).all()
+    rows = [[i + 1, d.title, d.doc_no or "—", _day(d.issued_at)] for i, d in enumerate(docs)]
+    rows += [[len(rows) + i + 1, f"证据：{e.title}", (e.sha256 or "")[:16], _day(e.collected_at)] for i, e in enumerate(ev)]
+    return {"fields": [["案号", ec.case_no], ["案由", ec.cause], ["当事人", ec.party_name],
+                       ["立案日期", _day(ec.registered_at)], ["结案日期", _day(ec.closed_at)],
+                       ["决定书文号", ec.decision_no or "—"]],
+            "table": {"head": ["序号", "材料名称", "文号/摘要", "日期"], "rows": rows}, "note": "一案一卷"}
+
+
+BUILDERS: dict[str, Callable[[Session, EnforcementCase, dict[str, Any]], dict[str, Any]]] = {
+    "register_approval": b_register, "inspection_record": b_record, "inquiry_record": b_record,
+    "statement_record": b_record, "hearing_record": b_record, "correction_order": b_correction,
+    "preserve_notice": b_measure, "seizure_decision": b_measure, "handling_approval": b_handling,
+    "collective_record": b_collective, "legal_review_opinion": b_review, "prior_notice": b_prior_notice,
+    "hearing_rights_notice": b_hearing_rights, "hearing_summons": b_hearing_summons, "penalty_decision": b_decision,
+    "summary_decision": b_summary, "no_penalty_decision": b_no_penalty, "service_receipt": b_receipt,
+    "demand": b_demand, "transfer_letter": b_transfer, "closure_approval": b_closure, "file_cover": b_cover,
+}
