@@ -102,8 +102,10 @@ def cases_list(
                            mine=mine, sort=sort)
     rows, total = service.list_cases(session, user, f, page, page_size, with_total)
     names = views.Names(session)
-    pend = views.pending_map(session, [c.id for c in rows])
-    return CasePage(items=[views.summary(c, names, pend) for c in rows], total=total, page=page, page_size=page_size)
+    ids = [c.id for c in rows]
+    pend, thumbs = views.pending_map(session, ids), views.thumb_map(session, ids)
+    return CasePage(items=[views.summary(c, names, pend, thumbs) for c in rows], total=total, page=page,
+                    page_size=page_size)
 
 
 @router.get("/cases/stats", operation_id="cases_stats")
