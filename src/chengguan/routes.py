@@ -40,7 +40,6 @@ def include_all(app: FastAPI) -> None:
     from chengguan.duty import api as duty_api
     from chengguan.duty import pages as duty_pages
     from chengguan.enforcement import api as enforcement_api
-    from chengguan.evaluation import api as evaluation_api
     from chengguan.enforcement import pages as enforcement_pages
     from chengguan.evaluation import api as evaluation_api
     from chengguan.evaluation import pages as evaluation_pages

@@ -1,7 +1,7 @@
 """cases: indexes on registered_at and closed_at (the dashboards' today/month counts and trends)
 
-Revision ID: 0460
-Revises: 0400
+Revision ID: 0810
+Revises: 0800
 Create Date: 2026-11-21 11:50:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0460'
-down_revision: str | Sequence[str] | None = '0400'
+revision: str = '0810'
+down_revision: str | Sequence[str] | None = '0800'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
