@@ -1,6 +1,6 @@
 """The command map and the leader dashboard at a million cases (PostgreSQL).
 
-    .venv/bin/python bench/bench_command_map.py [n_cases=1000000] [open_share=0.08]
+    .venv/bin/python bench/bench_command_map.py [n_cases=1000000] [open_share=0.08] [--reuse]
 
 Builds a benchmark database (``cg_bench_command``): migrations, the small demo city (no history), then
 ``n_cases`` synthetic cases spread over the unit grids and the last 365 days (``open_share`` of them
@@ -33,14 +33,15 @@ DATA = Path("/tmp/cg_bench_command")
 
 
 def build() -> None:
-    recreate_pg(URL)
+    from sqlalchemy import create_engine, text
+
     env = {**os.environ, "CHENGGUAN_DATABASE_URL": URL, "CHENGGUAN_DATA_DIR": str(DATA)}
+    recreate_pg(URL)
     t = time.perf_counter()
     subprocess.run([str(BIN / "chengguan"), "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([str(BIN / "chengguan"), "demo", "load", "--scale", "small", "--history-days", "1"], env=env,
-                   check=True, capture_output=True)
+    subprocess.run([str(BIN / "chengguan"), "demo", "load", "--scale", "small", "--history-days", "1"],
+                   env=env, check=True, capture_output=True)
     print(f"- demo city loaded in {time.perf_counter() - t:.0f} s")
-    from sqlalchemy import create_engine, text
 
     from chengguan.cases.models import Case
 
@@ -49,14 +50,17 @@ def build() -> None:
     over = {
         "case_no": "'B' || lpad(i::text, 12, '0')",
         "public_code": "substr(md5(i::text), 1, 12)",
-        "status": "CASE WHEN random() < :open THEN (ARRAY['reported','registered','dispatched','dispatched',"
+        "status": "CASE WHEN x.r < :open THEN (ARRAY['reported','registered','dispatched','dispatched',"
                   "'dispatched','fed_back','suspended'])[1 + (i % 7)] ELSE 'closed' END",
         "lon": "g.cx + (random() - 0.5) * g.w", "lat": "g.cy + (random() - 0.5) * g.h",
         "grid_code": "g.code", "community_code": "g.community_code", "street_code": "g.street_code",
         "district_code": "g.district_code", "region_class": "g.region_class",
-        "reported_at": "now() - (random() * interval '365 days')",
-        "registered_at": "NULL", "dispatched_at": "NULL", "closed_at": "NULL",
-        "step_due_at": "now() + ((random() - 0.2) * interval '3 days')", "step_warn_at": "NULL",
+        "reported_at": "x.rep",
+        "registered_at": "NULL", "dispatched_at": "NULL",
+        "closed_at": "CASE WHEN x.r >= :open THEN x.rep + interval '2 days' END",
+        "step": "CASE WHEN x.r < :open THEN 'dispose' END",
+        "step_due_at": "CASE WHEN x.r < :open THEN now() + ((random() - 0.2) * interval '3 days') END",
+        "step_warn_at": "NULL",
         "urged_at": "CASE WHEN i % 997 = 0 THEN now() END", "merged_into_id": "NULL", "last_seq": "0",
         "version": "1", "source": "'{}'", "description": "'批量基准案件'",
         "category_id": "c.id", "category_code": "c.code", "major_code": "c.major_code", "kind": "c.kind",
@@ -66,25 +70,26 @@ def build() -> None:
     with eng.begin() as conn:
         t = time.perf_counter()
         tmpl = conn.execute(text("SELECT min(id) FROM cases")).scalar()
+        ng = conn.execute(text("SELECT count(*) FROM unit_grids WHERE valid_to IS NULL")).scalar()
+        nc = conn.execute(text("SELECT count(*) FROM categories WHERE kind = 'matter'")).scalar()
         if tmpl is None:
             raise SystemExit("the demo city has no case to copy the remaining columns from")
         conn.execute(text(f"""
             WITH g AS (SELECT code, community_code, street_code, district_code, region_class,
                               (min_lon + max_lon) / 2 AS cx, (min_lat + max_lat) / 2 AS cy,
                               (max_lon - min_lon) * 0.6 AS w, (max_lat - min_lat) * 0.6 AS h,
-                              row_number() OVER (ORDER BY code) - 1 AS rn, count(*) OVER () AS n
+                              row_number() OVER (ORDER BY code) - 1 AS rn
                        FROM unit_grids WHERE valid_to IS NULL),
-                 c AS (SELECT id, code, major_code, kind, row_number() OVER (ORDER BY id) - 1 AS rn,
-                              count(*) OVER () AS n FROM categories WHERE kind = 'matter')
+                 c AS (SELECT id, code, major_code, kind, row_number() OVER (ORDER BY id) - 1 AS rn
+                       FROM categories WHERE kind = 'matter')
             INSERT INTO cases ({", ".join(cols)})
             SELECT {select}
             FROM generate_series(1::bigint, :n) AS i
-            JOIN g ON g.rn = (i * 7919) % g.n
-            JOIN c ON c.rn = ((i * 31) % 97 * (i % 13) + i / 50000) % c.n
+            JOIN g ON g.rn = (i * 7919) % :ng
+            JOIN c ON c.rn = ((i * 31) % 97 * (i % 13) + i / 50000) % :nc
+            CROSS JOIN LATERAL (SELECT random() + 0 * i AS r, now() - (random() * interval '365 days') AS rep) AS x
             CROSS JOIN (SELECT * FROM cases WHERE id = :tmpl) AS t
-        """), {"n": N, "open": OPEN_SHARE, "tmpl": tmpl})
-        conn.execute(text("UPDATE cases SET closed_at = reported_at + interval '2 days', step = NULL, "
-                          "step_due_at = NULL WHERE status = 'closed' AND case_no LIKE 'B%'"))
+        """), {"n": N, "open": OPEN_SHARE, "tmpl": tmpl, "ng": ng, "nc": nc})
         print(f"- {N:,} cases inserted in {time.perf_counter() - t:.0f} s")
     with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE cases"))

@@ -46,13 +46,14 @@ def points(url: str, n: int = 2000) -> list[tuple[float, float]]:
     return out
 
 
-def run_one(db: str, seconds: int, connections: int, tmp: Path) -> dict[str, object]:
-    url = pg_url("cg_bench_intake") if db == "pg" else f"sqlite:///{tmp / 'intake.db'}"
-    if db == "pg":
-        recreate_pg(url)
+def run_one(db: str, seconds: int, connections: int, tmp: Path, reuse_pg: str | None = None) -> dict[str, object]:
+    url = pg_url(reuse_pg or "cg_bench_intake") if db == "pg" else f"sqlite:///{tmp / 'intake.db'}"
     env = env_for(url, tmp / f"data-{db}")
-    cli(["db", "upgrade"], env)
-    cli(["demo", "load", "--scale", "city", "--history-days", "0"], env)
+    if not (db == "pg" and reuse_pg):
+        if db == "pg":
+            recreate_pg(url)
+        cli(["db", "upgrade"], env)
+        cli(["demo", "load", "--scale", "city", "--history-days", "0"], env)
     pts = points(url)
     cats = ["09006", "06010", "09009", "07001", "06012", "06036", "09005"]
     # SQLite writes are serialised anyway: one process avoids cross-process lock hand-off.
@@ -86,13 +87,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--db", default="pg,sqlite")
+    ap.add_argument("--reuse-pg", default=None,
+                    help="an existing PostgreSQL database (e.g. the large city + 1M cases of bench_worklist.py)")
     a = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         rows.append(run_bare(a.seconds, a.connections, tmp))
         for db in a.db.split(","):
-            rows.append(run_one(db, a.seconds, a.connections, tmp))
+            rows.append(run_one(db, a.seconds, a.connections, tmp, a.reuse_pg))
     bare = float(rows[0]["rps"])  # type: ignore[arg-type]
     print(f"\nMachine: {machine()}\n{a.connections} connections, {a.seconds} s, wrk -t2; uvicorn --workers 2 "
           "(bare, PostgreSQL) / 1 (SQLite)\n")

@@ -78,7 +78,7 @@ def main() -> None:
         n_open = c.execute(text("select count(*) from cases where status in ('registered','dispatched','fed_back')"))\
             .scalar_one()
         dept = c.execute(text(
-            "select department_id from user_roles r join users u on u.id = r.user_id where u.username = 'dept1' "
+            "select r.department_id from user_roles r join users u on u.id = r.user_id where u.username = 'dept1' "
             "and r.department_id is not null")).scalar_one()
         busiest = c.execute(text("select department_id from case_assignments where state = 'active' "
                                  "group by department_id order by count(*) desc limit 1")).scalar_one()

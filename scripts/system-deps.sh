@@ -4,7 +4,7 @@
 #   scripts/system-deps.sh [--browser] [--pdf-tools] [--postgres] [--check]
 #
 #   --browser    chromium (Playwright browser tests drive /usr/bin/chromium; `playwright install` cannot
-#                download a browser on the closed network)
+#                download a browser on the closed network) and fonts-wqy-microhei (Chinese in screenshots)
 #   --pdf-tools  poppler-utils (tests read generated PDFs back with pdftotext / pdffonts) and
 #                libharfbuzz-subset0: WeasyPrint subsets the embedded fonts with it in ~0.02 s per PDF;
 #                without it WeasyPrint falls back to fontTools (~0.4 s per PDF, and deprecated)
@@ -43,6 +43,8 @@ missing=()
 if (( want_browser )); then
   # The Debian wrapper lives at /usr/bin/chromium; Playwright is pointed at exactly that path.
   if ! [[ -x /usr/bin/chromium ]] || ! pkg_installed chromium; then missing+=(chromium); fi
+  # A CJK font for the browser: without one, screenshots of the consoles show empty boxes for Chinese.
+  pkg_installed fonts-wqy-microhei || missing+=(fonts-wqy-microhei)
 fi
 if (( want_pdf )); then
   if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdffonts >/dev/null 2>&1; then

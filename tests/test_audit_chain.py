@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text, update
 
-from casehelpers import is_pg
 from chengguan.audit import service as audit
 from chengguan.audit.models import AuditEntry, AuditImmutable
 

@@ -58,7 +58,8 @@ def test_base_map_setting_is_validated_and_reaches_pages_and_csp(client, auth):
     h = auth("admin")
     bad = [("map.tile_url", "ftp://tiles/{z}/{x}/{y}"), ("map.tile_url", "https://tiles.example.cn/{z}/{x}.png"),
            ("map.tile_url", 'https://t.example.cn/{z}/{x}/{y}.png"><script>'), ("map.tile_crs", "utm"),
-           ("map.tile_subdomains", "a b"), ("map.tiles_enabled", "yes")]
+           ("map.tile_subdomains", "a b"), ("map.tiles_enabled", "yes"),
+           ("map.tile_attribution", "<img src=x onerror=alert(1)>")]
     for key, value in bad:
         r = client.put(f"/api/v1/system/settings/{key}", json={"value": value}, headers=h)
         assert r.status_code == 422, (key, value, r.text)
@@ -243,3 +244,13 @@ def test_cases_map_points_carry_light_and_truncate(client, auth):
     one = client.get("/api/v1/cases/map", params={"bbox": box, "limit": 1}, headers=h).json()
     assert len(one["items"]) == 1 and one["truncated"] is True
     assert client.get("/api/v1/cases/map", params={"bbox": box, "limit": 0}, headers=h).status_code == 422
+
+
+def test_grade_colouring_hook(client, auth, monkeypatch):
+    from chengguan.web.command import pages
+
+    r = client.get("/command", headers=auth("leader1"))
+    has_eval = any(getattr(x, "path", None) == pages.EVALUATION_ROUTE for x in client.app.routes)
+    assert ('"grades_api": "/api/v1/evaluation/region"' in r.text) == has_eval
+    monkeypatch.setattr(pages, "GRID_GRADES_API", "/api/v1/x/grades")
+    assert '"grades_api": "/api/v1/x/grades"' in client.get("/command", headers=auth("leader1")).text

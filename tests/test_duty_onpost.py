@@ -94,7 +94,9 @@ def test_chunked_equals_one_pass():
     kw = dict(n_members=M, allowed=[np.array([m % 3], dtype=np.int64) for m in range(M)],
               start=np.zeros(M), until=np.full(M, per * 30.0), params=P)
     one = compute(INDEX, member, t, lon, lat, **kw)
-    many = compute_chunked(INDEX, member, t, lon, lat, chunk_points=120, **kw)
-    for f in ("points", "seconds_inside", "seconds_reporting", "distance_m", "grids_total", "grids_visited", "on_post"):
-        assert np.allclose(getattr(one, f), getattr(many, f)), f
-    assert [(a.member, a.kind, a.start) for a in one.alerts] == [(a.member, a.kind, a.start) for a in many.alerts]
+    for workers in (1, 2):
+        many = compute_chunked(INDEX, member, t, lon, lat, chunk_points=120, workers=workers, **kw)
+        for f in ("points", "seconds_inside", "seconds_reporting", "distance_m", "grids_total", "grids_visited",
+                  "on_post"):
+            assert np.allclose(getattr(one, f), getattr(many, f)), f
+        assert [(a.member, a.kind, a.start) for a in one.alerts] == [(a.member, a.kind, a.start) for a in many.alerts]

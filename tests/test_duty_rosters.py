@@ -189,6 +189,9 @@ def test_onpost_from_signed_tracks_and_alert_in_outbox(client, auth, db_session,
     summary = client.get("/api/v1/duty/onpost", params={"day": day}, headers=auth("leader1")).json()["items"]
     assert any(x["shift_id"] == sid and x["points"] == 40 for x in summary)
     assert client.get(f"/api/v1/duty/shifts/{sid}/onpost", headers=auth("collector1")).status_code == 403
+    r = client.get("/api/v1/tracks/playback", headers=auth("shiftlead1"),
+                   params={"person_id": pid, "start": start.isoformat(), "end": now.isoformat(), "tolerance_m": 0})
+    assert r.status_code == 200 and r.json()["points_total"] == 40 and len(r.json()["points"]) == 40
 
 
 def test_joint_operation_with_tasks_cases_and_report(client, auth, db_session):
@@ -233,3 +236,25 @@ def test_console_pages_render_for_planners_and_refuse_collectors(client, path):
     assert page.status_code == 200 and "/static/js/pages/duty" in page.text
     client.post("/api/v1/auth/login", json={"username": "collector1", "password": "demo"})
     assert client.get(path).status_code == 403
+
+
+def test_repeat_a_shift_for_a_week_reports_refused_days(client, auth, db_session, rgrid):
+    people = squad(db_session)
+    start = clock.now() + timedelta(hours=2)
+    sid = client.post("/api/v1/duty/shifts", headers=auth("shiftlead1"),
+                      json=shift_body(rgrid, people, start=start)).json()["id"]
+    # the police officer is on leave on day 3: that day's joint squad would lack police
+    r = client.post("/api/v1/duty/leaves", headers=auth("shiftlead1"),
+                    json={"person_id": people[0], "starts_at": (start + timedelta(days=3)).isoformat(),
+                          "ends_at": (start + timedelta(days=3, hours=8)).isoformat()})
+    assert r.status_code == 201
+    r = client.post(f"/api/v1/duty/shifts/{sid}/repeat", headers=auth("shiftlead1"), json={"days": [1, 2, 3, 4]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["created"]) == 3
+    assert [(x["day_offset"], x["code"]) for x in body["refused"]] == [(3, "roster_conflict")]
+    assert body["refused"][0]["details"][0]["reason"] == "on_leave"
+    assert client.post(f"/api/v1/duty/shifts/{sid}/repeat", headers=auth("shiftlead1"),
+                       json={"days": [0]}).status_code == 422
+    assert client.post(f"/api/v1/duty/shifts/{sid}/repeat", headers=auth("collector1"),
+                       json={"days": [5]}).status_code == 403

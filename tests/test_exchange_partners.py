@@ -115,6 +115,10 @@ def test_inbound_case_upsert_duplicates_and_refusals(client, auth, db_session, c
     assert hot.send({"message_id": "m-7", "type": "case", "data": hotline_case(client, "X-4", JD=1.0, WD=1.0)}
                     ).status_code == 422  # outside the city
     assert client.post("/api/v1/exchange/nobody/inbound", content=b"{}").status_code == 404
+    from chengguan.core.config import get_settings
+
+    huge = b"{" + b" " * (get_settings().upload_max_bytes * 2 + 1) + b"}"
+    assert client.post("/api/v1/exchange/12345/inbound", content=huge).status_code == 413
     assert count("cases") == before + 1 and count("case_events") == n_events
     # events and attachments on the linked case
     r = hot.send({"message_id": "m-8", "type": "event",
@@ -214,3 +218,11 @@ def test_partner_admin(client, auth) -> None:  # type: ignore[no-untyped-def]
 def test_unlinked_messages_refused(client, auth, kind) -> None:  # type: ignore[no-untyped-def]
     hot = partner(client, auth, "H2", "hotline")
     assert hot.send({"message_id": "u", "type": kind, "data": {"AJBH": "nope"}}).status_code == 404
+
+
+def test_the_worker_has_an_exchange_sender(db_session) -> None:  # type: ignore[no-untyped-def]
+    from chengguan.jobs import runner
+
+    assert isinstance(runner.senders(db_session)["exchange"], exchange.ExchangeSender)
+    runner._load_jobs()
+    assert {"exchange.outbound", "participation.rewards", "participation.progress"} <= set(runner.JOBS)

@@ -266,3 +266,11 @@ def test_a_failed_commit_is_reported_not_acknowledged(client, auth, db_session, 
     r = client.post("/api/v1/users", headers=headers, json={
         "username": "willfail", "display_name": "x", "password": "abc12345xyz"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "integrity_error"
+
+
+def test_a_nul_character_is_a_422_not_a_500(client, auth):
+    """PostgreSQL cannot store NUL in text; SQLite can. Either way the caller gets no 500."""
+    c = client.get("/api/v1/city").json()["center"]
+    r = client.post("/api/v1/reports", headers={**auth("collector1"), "Idempotency-Key": "nul-1"},
+                    json={"category_code": "09006", "description": "占道\u0000经营", "lon": c["lon"], "lat": c["lat"]})
+    assert r.status_code in (201, 422), r.text

@@ -236,6 +236,15 @@ def test_list_filters_window_cap_and_override(client, key, auth, db_session) -> 
     p1 = client.get(f"{BASE}/requests.json", params={"page": 1, "page_size": 2}).json()
     p2 = client.get(f"{BASE}/requests.json", params={"page": 2, "page_size": 2}).json()
     assert len(p1) == 2 and not {x["service_request_id"] for x in p1} & {x["service_request_id"] for x in p2}
+    # v2.1 changesets: updated_after / updated_before filter on the newest event
+    later = (clock.now() + timedelta(minutes=5)).isoformat()
+    assert client.get(f"{BASE}/requests.json", params={"updated_after": later}).json() == []
+    recent = client.get(f"{BASE}/requests.json", params={
+        "updated_after": (clock.now() - timedelta(minutes=5)).isoformat()}).json()
+    assert set(ids) <= {x["service_request_id"] for x in recent}
+    before = client.get(f"{BASE}/requests.json", params={
+        "updated_before": (clock.now() - timedelta(minutes=5)).isoformat()}).json()
+    assert not set(ids) & {x["service_request_id"] for x in before}
     old = (clock.now() - timedelta(days=200)).isoformat()
     past = {x["service_request_id"] for x in client.get(f"{BASE}/requests.json", params={"end_date": old}).json()}
     assert not past & set(ids)

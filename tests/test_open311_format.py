@@ -7,7 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chengguan.open311 import fmt, service
@@ -17,6 +17,11 @@ XML_OK = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_
                  max_size=60)
 
 
+# The machine is shared: slow draws are load, not a bad strategy.
+LOADED = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=60)
+
+
+@LOADED
 @given(st.lists(st.fixed_dictionaries({"service_request_id": XML_OK, "description": XML_OK,
                                        "lat": st.floats(-90, 90), "media_url": st.none()}), max_size=3))
 def test_any_text_gives_well_formed_xml(records) -> None:  # type: ignore[no-untyped-def]
@@ -40,6 +45,7 @@ def test_json_mapping_and_datetimes() -> None:
     assert x.findtext("attributes/attribute/required") == "true" and x.findtext("at") == "2026-11-21T11:04:05+08:00"
 
 
+@LOADED
 @given(st.lists(st.sampled_from(["a", "b", "c"]), max_size=5), st.text(min_size=1, max_size=5))
 def test_attribute_parsing(multi, single) -> None:  # type: ignore[no-untyped-def]
     items = [("attribute[one]", single), ("api_key", "k"), ("attributes", "x")] + [("attribute[many][]", v) for v in multi]

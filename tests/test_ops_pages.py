@@ -90,3 +90,36 @@ def test_likely_duplicates_carry_their_position_for_the_map(client, auth):
     assert r.status_code == 200
     hit = next(d for d in r.json()["items"] if d["id"] == a["id"])
     assert (hit["lon"], hit["lat"]) == (a["lon"], a["lat"]) and hit["distance_m"] == 0
+
+
+def test_case_lists_carry_the_first_report_photo(client, auth):
+    """The work lists show the report photo: one extra query per page, a thumbnail URL per case."""
+    from casehelpers import Flow
+
+    f = Flow(client, auth)
+    with_photo = f.report(description="带照片", photos=[f.photo()])
+    without = f.report(description="无照片")
+    r = client.get("/api/v1/cases", params={"status": "reported", "sort": "new", "page_size": 50},
+                   headers=auth("shiftlead1"))
+    assert r.status_code == 200
+    items = {c["id"]: c for c in r.json()["items"]}
+    url = items[with_photo["id"]]["photo_thumb_url"]
+    assert url and url.endswith("/thumb") and items[without["id"]]["photo_thumb_url"] is None
+    img = client.get(url, headers=auth("shiftlead1"))
+    assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
+
+
+def test_a_photo_shared_by_many_cases_is_visible_to_a_department_that_sees_one_of_them(client, auth):
+    """The list thumbnails made this visible: file access looked at 20 arbitrary cases of a shared file."""
+    from casehelpers import Flow
+
+    f = Flow(client, auth)
+    token = f.photo()
+    cases = [f.report(description=f"同一张照片 {i}", photos=[token]) for i in range(22)]
+    last = cases[-1]
+    f.act(last["id"], "register", "shiftlead1")
+    f.act(last["id"], "dispatch", "dispatcher1")
+    thumb = f"/api/v1/files/{token.split('.')[0]}/thumb"
+    assert client.get(thumb, headers=auth("dept1")).status_code == 200
+    # … and still not to a department that sees none of them.
+    assert client.get(thumb, headers=auth("citizen1")).status_code == 403

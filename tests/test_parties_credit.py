@@ -138,6 +138,7 @@ def test_parties_api(client, auth):
     full = client.get(f"/api/v1/parties/{pid}", headers=h).json()
     assert full["id_number"] == ID and len(full["history"]) == 1
     assert client.get("/api/v1/parties/99999999", headers=h).status_code == 404
+    assert client.get(f"/api/v1/parties/{10**20}", headers=h).status_code == 422
     assert client.get("/api/v1/parties", params={"kind": "x"}, headers=h).status_code == 422
     rid = full["history"][0]["id"]
     r = client.post(f"/api/v1/parties/credit/{rid}/revoke", json={"reason": "复议撤销"}, headers=auth("reviewer1"))

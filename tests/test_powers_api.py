@@ -81,6 +81,8 @@ def test_discretion_calculator_roles_and_result(client, auth):
     assert client.post(f"/api/v1/powers/{STALL}/discretion", json={"party_id": 99999999},
                        headers=auth("officer1")).status_code == 404
     assert client.post("/api/v1/powers/NOPE/discretion", json={}, headers=auth("officer1")).status_code == 404
+    assert client.post(f"/api/v1/powers/{STALL}/discretion", json={"party_id": 10**20},
+                       headers=auth("officer1")).status_code == 422
     c = client.get("/api/v1/powers/circumstances", headers=auth("reviewer1")).json()
     assert "repeat" in c["aggravating"] and c["mitigating"]["coerced"]["article"].startswith("行政处罚法第三十二条")
 
@@ -180,3 +182,11 @@ def test_import_is_all_or_nothing(client, auth, count):
                        files={"file": ("p.xlsx", b"not a zip")}).status_code == 422
     assert client.post("/api/v1/admin/powers/import", headers=h,
                        files={"file": ("p.json", b"{nope")}).status_code == 422
+    assert client.post("/api/v1/admin/powers/import", headers=h,
+                       files={"file": ("p.csv", "事项编码,事项名称\n\0,x\n".encode())}).status_code == 422
+    weird = {"powers": [{"code": "W1", "name": 5, "power_type": "处罚", "body": "局"},
+                        {"code": "W2", "name": "x", "power_type": "处罚", "body": "局", "legal_basis": ["not an object"]},
+                        {"code": "W3", "name": "x", "power_type": "处罚", "body": "局", "standards": [7]}, "nope"]}
+    r = client.post("/api/v1/admin/powers/import", headers=h, files={"file": ("p.json", json.dumps(weird).encode())})
+    assert r.status_code == 422 and len(r.json()["error"]["details"]) == 4
+    assert count("powers") == before

@@ -192,6 +192,10 @@ def test_art37_the_lighter_of_old_and_new_standard(db_session):
     ({"title": "x", "effective_from": "2027-01-01", "tiers": [{"name": "a"}, {"name": "a"}]}, "bad_tiers"),
     ({"title": "x", "effective_from": "bad", "tiers": [{"name": "a"}]}, "bad_date"),
     ({"title": "x", "effective_from": "2027-01-01", "actor_type": "alien", "tiers": [{"name": "a"}]}, "bad_actor_type"),
+    ({"title": "x", "effective_from": "2027-01-01", "tiers": [{"name": "a", "fine_min": "NaN"}]}, "bad_amount"),
+    ({"title": "x", "effective_from": "2027-01-01", "tiers": [{"name": "a", "fine_max": "Infinity"}]}, "bad_amount"),
+    ({"title": "x", "effective_from": "2027-01-01", "statutory_min": "abc", "tiers": [{"name": "a"}]}, "bad_amount"),
+    ({"title": "x", "effective_from": "2027-01-01", "effective_to": "2026-01-01", "tiers": [{"name": "a"}]}, "bad_date"),
 ])
 def test_bad_standards_are_refused(db_session, values, code):
     with pytest.raises(Invalid) as e:

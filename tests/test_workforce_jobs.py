@@ -340,3 +340,25 @@ def test_equipment_check_reminders_are_idempotent(db_session):
     # a check moves the due date: no longer due
     wf.record_equipment_event(db_session, cam, "check", result="ok")
     assert cam.id not in {e.id for e in wf.equipment_due_checks(db_session)}
+
+
+def test_training_score_collected_from_exams(db_session):
+    from chengguan.workforce.models import PerformanceRecord
+
+    p = _person(db_session, "officer1")
+    wf.record_exam(db_session, p, {"title": "法律考试", "taken_on": clock.local(clock.now()).date(), "score": 80})
+    wf.record_exam(db_session, p, {"title": "法律考试", "taken_on": clock.local(clock.now()).date(), "score": 90})
+    period = clock.local(clock.now()).date().strftime("%Y-%m")
+    before = [e.score for e in db_session.scalars(select(ExamResult).where(
+        ExamResult.person_id == p.id, ExamResult.taken_on >= clock.local(clock.now()).date().replace(day=1)))]
+    res = jobs.performance_from_exams(db_session)
+    assert res[period] >= 1
+    rec = db_session.scalar(select(PerformanceRecord).where(
+        PerformanceRecord.person_id == p.id, PerformanceRecord.period == period,
+        PerformanceRecord.metric == "training_score"))
+    assert rec.value == round(sum(before) / len(before), 1)
+    jobs.performance_from_exams(db_session)  # idempotent: still one record
+    n = db_session.scalar(select(func.count(PerformanceRecord.id)).where(
+        PerformanceRecord.person_id == p.id, PerformanceRecord.period == period,
+        PerformanceRecord.metric == "training_score"))
+    assert n == 1

@@ -62,10 +62,12 @@ def include_all(app: FastAPI) -> None:
     from chengguan.worktime import api as worktime_api
 
     web_shell.install(app)  # static files, HTML error pages, page headers (before the page routers)
+    seen: set[int] = set()
 
     for r in (
         accounts_api.router, accounts_api.admin, geo_api.router, catalog_api.router, catalog_api.admin,
         org_api.router, worktime_api.router, system_api.router, cases_api.router, cases_api.dashboard,
+        notify_api.router, positions_api.router, duty_api.router, duty_pages.router, public_api.router, web_pages.router,
         notify_api.router, positions_api.router, public_api.router, web_pages.router,
         enforcement_api.router, enforcement_api.public, enforcement_pages.router,
         evaluation_api.router, bulletin_api.router, assessment_api.router, assessment_api.public,
@@ -80,7 +82,10 @@ def include_all(app: FastAPI) -> None:
         notify_api.router, positions_api.router, duty_api.router, duty_pages.router, public_api.router, web_pages.router,
         exchange_api.router, exchange_api.admin, public_pages.router,  # 数据交换; public page + participation admin
     ):
-        app.include_router(r)
+        # Merges of parallel work can list a router twice; including it twice would duplicate its routes.
+        if id(r) not in seen:
+            seen.add(id(r))
+            app.include_router(r)
     from chengguan.workforce import api as workforce_api  # workforce: personnel, certificates, equipment
     app.include_router(workforce_api.router)
     from chengguan.workforce import pages as workforce_pages  # workforce console pages

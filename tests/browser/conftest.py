@@ -152,6 +152,10 @@ def live(engine: Engine, db_url: str, tmp_path_factory: pytest.TempPathFactory) 
         pytest.skip(f"Chromium not installed at {CHROMIUM} (scripts/system-deps.sh --browser)")
     tmp = tmp_path_factory.mktemp("live")
     url = _copy_database(engine, db_url, tmp)
+    # The copy references the demo's stored files (report photos and thumbnails): copy the file store too.
+    src_data = Path(os.environ.get("CHENGGUAN_DATA_DIR", ""))
+    if src_data.is_dir():
+        shutil.copytree(src_data, tmp / "data", dirs_exist_ok=True)
     port = _free_port()
     log = tmp / "server.log"
     env = {**os.environ, "CHENGGUAN_DATABASE_URL": url, "CHENGGUAN_DATA_DIR": str(tmp / "data"),

@@ -88,6 +88,7 @@ def test_accept_registers_with_the_condition_and_merges_a_duplicate(open_page, l
     # The duplicate: one click on 合并到此 in its duplicate list.
     _open_case(page, dup)
     page.click(f".ops-dups li[data-dup='{first['id']}'] button")
+    page.click(".modal [data-action=confirm]")  # a merge cannot be undone: the second click confirms
     page.locator(".toast.ok", has_text="已合并").wait_for()
     merged = live.api("admin").get(f"/api/v1/cases/{dup['id']}")
     assert merged["status"] == "merged" and merged["merged_into_id"] == first["id"]

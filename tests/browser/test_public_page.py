@@ -74,7 +74,7 @@ def test_report_follow_rate_on_a_phone(open_page, live, tmp_path) -> None:  # ty
 
 
 def test_admin_creates_an_open311_key(open_page) -> None:  # type: ignore[no-untyped-def]
-    page = open_page("admin", path="/admin/participation")
+    page = open_page("admin", path="/participation")
     page.click("[data-tab=open311]")
     page.click("#new-client")
     page.fill(".modal input[name=name]", "市民小程序")

@@ -13,6 +13,13 @@ def test_people_page_lists_and_shows_a_person(open_page):
     page.locator("#people tbody tr[data-id]").first.click()
     page.locator("#detail h3").first.wait_for()
     assert "协管员不能" in page.locator("#detail").inner_text()
+    from casehelpers import jpeg
+
+    page.set_input_files("#detail input[data-action=photo]",
+                         files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    page.locator("#detail img.person-photo").wait_for()
+    page.wait_for_function("() => { const i = document.querySelector('#detail img.person-photo'); "
+                           "return i && i.complete && i.naturalWidth > 0; }")  # the photo is served to the page
 
 
 def test_certificates_page_shows_lights(open_page):

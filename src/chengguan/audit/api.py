@@ -26,7 +26,7 @@ SUBJECT = r"^[a-z_]{2,24}:[0-9A-Za-z_\-]{1,48}$"
 
 class MediaIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    file_id: int | None = None
+    file_id: int | None = Field(None, ge=1, le=2**53)
     sha256: str | None = Field(None, min_length=64, max_length=64)
     kind: str | None = None
     name: str | None = Field(None, max_length=255)

@@ -31,8 +31,6 @@ def reports_create(
 ) -> Any:
     """Report a problem from any channel. Anonymous calls are the public channel (rate-limited).
     With ``Idempotency-Key`` a retry returns the same case and creates nothing new."""
-    if user is None:
-        limiter.hit(f"public:{client_ip(request)}", get_settings().public_rate_limit_per_minute)
     key = idempotency.check_key(idempotency_key)
     scope = f"reports:{user.user_id if user else 'ip:' + client_ip(request)}"
     digest = idempotency.body_hash(body.model_dump(mode="json"))
@@ -41,14 +39,22 @@ def reports_create(
         if prior is not None:
             return JSONResponse(prior[1], status_code=prior[0], headers={"Idempotent-Replayed": "true"})
     rep = body.reporter
-    case, dups = service.create_report(session, service.ReportInput(
+    data = service.ReportInput(
         category_code=body.category_code, kind=body.kind, description=body.description, lon=body.lon, lat=body.lat,
         crs=body.crs, address=body.address, channel=body.channel, condition_code=body.condition_code,
         urgency=body.urgency, component_code=body.component_code,
         reporter_name=rep.name if rep else None, reporter_phone=rep.phone if rep else None,
         anonymous=rep.anonymous if rep else False, photos=body.photos, source=body.source,
         self_dispose=body.self_dispose, after_photos=body.after_photos,
-    ), user)
+    )
+    if user is None:
+        # An anonymous report is a public one: the same abuse limits, blocks and moderation as the public page.
+        from chengguan.public import participation
+
+        case = participation.submit(session, data, None, ip=client_ip(request), via="web")
+        dups = service.likely_duplicates(session, case)
+    else:
+        case, dups = service.create_report(session, data, user)
     out = views.detail(session, case, user, duplicates=dups)
     out.public_code = case.public_code  # shown once to the reporter, so an anonymous citizen can follow it
     payload = out.model_dump(mode="json")
@@ -96,8 +102,10 @@ def cases_list(
                            mine=mine, sort=sort)
     rows, total = service.list_cases(session, user, f, page, page_size, with_total)
     names = views.Names(session)
-    pend = views.pending_map(session, [c.id for c in rows])
-    return CasePage(items=[views.summary(c, names, pend) for c in rows], total=total, page=page, page_size=page_size)
+    ids = [c.id for c in rows]
+    pend, thumbs = views.pending_map(session, ids), views.thumb_map(session, ids)
+    return CasePage(items=[views.summary(c, names, pend, thumbs) for c in rows], total=total, page=page,
+                    page_size=page_size)
 
 
 @router.get("/cases/stats", operation_id="cases_stats")

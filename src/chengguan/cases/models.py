@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,12 @@ class Case(Base):
         Index("ix_cases_lonlat", "lon", "lat"),
         Index("ix_cases_grid_status", "grid_code", "status"),
         Index("ix_cases_reported_at", "reported_at"),
+        Index("ix_cases_registered_at", "registered_at"),  # dashboard counts (today, month) at 1M cases
+        Index("ix_cases_closed_at", "closed_at"),
+        # Only open cases have a running clock: a small index that serves the overdue lists at 1M cases
+        # (the (status, step_due_at) index cannot, when no status is given).
+        Index("ix_cases_open_due", "step_due_at", postgresql_where=text("step_due_at IS NOT NULL"),
+              sqlite_where=text("step_due_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

@@ -139,6 +139,7 @@ class CaseSummary(BaseModel):
     urge_note: str | None
     departments: list[str] = []
     pending_request: str | None = None
+    photo_thumb_url: str | None = Field(None, description="the first report photo's thumbnail (lists only)")
 
 
 class CaseOut(CaseSummary):

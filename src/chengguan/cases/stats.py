@@ -102,13 +102,16 @@ def overview(session: Session, p: Principal) -> dict[str, Any]:
         out[name] = {"reported": reported, "registered": registered, "closed": closed,
                      "feedbacks": fb[0], "feedbacks_on_time": fb[1],
                      "on_time_rate": (fb[1] / fb[0]) if fb[0] else None}
-    open_q = case_query(p, CaseFilter(status=list(OPEN_STATUSES)))
-    out["open"] = _count(session, open_q)
-    out["overdue"] = _count(session, case_query(p, CaseFilter(status=list(workflow.STEP_OF), overdue=True)))
-    out["urged_open"] = _count(session, open_q.where(Case.urged_at.is_not(None)))
+    # One grouped pass over the open cases gives the total, the split by status and the 督办 count
+    # (at a million cases each pass costs a heap visit per open case: do it once, not three times).
     by_status = case_query(p, CaseFilter(status=list(OPEN_STATUSES))).with_only_columns(
-        Case.status, func.count()).group_by(Case.status).order_by(None)
-    out["by_status"] = {s: n for s, n in session.execute(by_status)}
+        Case.status, func.count(), func.sum(case((Case.urged_at.is_not(None), 1), else_=0))
+    ).group_by(Case.status).order_by(None)
+    rows = _rows(session, by_status)
+    out["by_status"] = {st: int(n) for st, n, _u in rows}
+    out["open"] = sum(out["by_status"].values())
+    out["urged_open"] = sum(int(u or 0) for _s, _n, u in rows)
+    out["overdue"] = _count(session, case_query(p, CaseFilter(status=list(workflow.STEP_OF), overdue=True)))
     out["status_labels"] = workflow.STATUS_LABELS
     return out
 

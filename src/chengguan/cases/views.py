@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
 from chengguan.cases import actions, service, workflow
-from chengguan.cases.models import Case, CaseAssignment, CaseRequest
+from chengguan.cases.models import Case, CaseAssignment, CaseAttachment, CaseRequest
 from chengguan.cases.schemas import (
     AssignmentOut,
     AttachmentOut,
@@ -21,6 +21,7 @@ from chengguan.cases.schemas import (
 from chengguan.catalog import service as catalog
 from chengguan.core import clock
 from chengguan.org.models import Department
+from chengguan.system.models import StoredFile
 
 
 class Names:
@@ -42,7 +43,8 @@ class Names:
         return catalog.category_name(self.session, kind, code)
 
 
-def summary(case: Case, names: Names, pending: dict[int, str] | None = None) -> CaseSummary:
+def summary(case: Case, names: Names, pending: dict[int, str] | None = None,
+            thumbs: dict[int, int] | None = None) -> CaseSummary:
     now = clock.now()
     return CaseSummary(
         id=case.id, case_no=case.case_no, status=case.status, status_label=workflow.STATUS_LABELS[case.status],
@@ -55,6 +57,7 @@ def summary(case: Case, names: Names, pending: dict[int, str] | None = None) -> 
         urge_note=case.urge_note,
         departments=[names.dept(a.department_id) or "" for a in case.assignments if a.state in ("active", "fed_back")],
         pending_request=(pending or {}).get(case.id),
+        photo_thumb_url=f"/api/v1/files/{thumbs[case.id]}/thumb" if thumbs and case.id in thumbs else None,
     )
 
 
@@ -64,6 +67,19 @@ def pending_map(session: Session, case_ids: list[int]) -> dict[int, str]:
     rows = session.execute(select(CaseRequest.case_id, CaseRequest.kind).where(
         CaseRequest.case_id.in_(case_ids), CaseRequest.state == "pending"))
     return {cid: kind for cid, kind in rows}
+
+
+def thumb_map(session: Session, case_ids: list[int]) -> dict[int, int]:
+    """case id → file id of its first report photo that has a thumbnail (one query for a page of cases)."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(CaseAttachment.case_id, func.min(CaseAttachment.file_id))
+        .join(StoredFile, StoredFile.id == CaseAttachment.file_id)
+        .where(CaseAttachment.case_id.in_(case_ids), CaseAttachment.stage == "report",
+               StoredFile.thumb_sha256.is_not(None))
+        .group_by(CaseAttachment.case_id))
+    return {cid: fid for cid, fid in rows}
 
 
 def detail(session: Session, case: Case, p: Principal | None, names: Names | None = None,

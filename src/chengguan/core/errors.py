@@ -119,6 +119,17 @@ def install_handlers(app: FastAPI) -> None:
         log.exception("database error on %s %s", request.method, request.url.path)
         return JSONResponse(error_body("internal_error", "服务器内部错误（已记录）"), 500)
 
+    from sqlalchemy.exc import DataError
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the validation let through (PostgreSQL: a NUL character in text,
+        # a string longer than its column, a number out of range): the caller's input, never stored.
+        log.warning("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+        text = str(exc.orig).lower()
+        msg = "输入中包含不允许的字符（NUL）" if "nul" in text or "0x00" in text else "输入的数据超出允许的长度或范围"
+        return JSONResponse(error_body("invalid", msg), 422)
+
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -29,8 +29,8 @@ def load_all() -> list[Callable[..., Any]]:
 # (called after the history, in a new transaction).
 AFTER_HISTORY: list[str] = [
     "chengguan.web.demo:live_desk",  # consoles: a working day in progress, collectors' positions
-    "chengguan.assessment.demo:load",  # 考评 inspections and notices, 规范化建设 self-assessments
     "chengguan.duty.demo:load",  # duty: joint squads on shift, tracks, on-post, alerts, joint operations
+    "chengguan.assessment.demo:load",  # 考评 inspections and notices, 规范化建设 self-assessments
 ]
 
 

@@ -21,6 +21,7 @@ from chengguan.duty.schemas import (
     LeaveIn,
     OperationIn,
     OperationPatch,
+    RepeatIn,
     ShiftIn,
     SwapIn,
     TaskIn,
@@ -111,15 +112,15 @@ def _aware(v: datetime | None, name: str) -> datetime | None:
 def tracks_playback(
     session: DbSession, user: CurrentUser,
     start: datetime, end: datetime,
-    user_id: int | None = None, device_id: int | None = None,
+    user_id: int | None = None, device_id: int | None = None, person_id: int | None = None,
     tolerance_m: Annotated[float, Query(ge=0, le=500)] = 5.0,
 ) -> dict[str, Any]:
-    """Track of a person (their devices) or a device in [start, end), simplified (Douglas–Peucker,
-    ``tolerance_m``). Points are ``[t (epoch s), lon, lat]``."""
+    """Track of a device, an account's devices or a personnel record's devices in [start, end), simplified
+    (Douglas–Peucker, ``tolerance_m``). Points are ``[t (epoch s), lon, lat]``."""
     _aware(start, "start")
     _aware(end, "end")
-    return tracks.playback(session, user, device_id=device_id, user_id=user_id, start=start, end=end,
-                           tolerance_m=tolerance_m)
+    return tracks.playback(session, user, device_id=device_id, user_id=user_id, person_id=person_id, start=start,
+                           end=end, tolerance_m=tolerance_m)
 
 
 # ---------------------------------------------------------------- rosters and leave
@@ -147,6 +148,13 @@ def duty_shifts_get(session: DbSession, user: CurrentUser, shift_id: int) -> dic
 def duty_shifts_delete(session: DbSession, user: CurrentUser, shift_id: int) -> Response:
     service.delete_shift(session, user, shift_id)
     return Response(status_code=204)
+
+
+@router.post("/duty/shifts/{shift_id}/repeat", operation_id="duty_shifts_repeat")
+def duty_shifts_repeat(session: DbSession, user: CurrentUser, shift_id: int, body: RepeatIn) -> dict[str, Any]:
+    """Copy the shift to the following days (e.g. ``{"days": [1, 2, 3, 4, 5, 6]}`` for a week). Days that
+    fail a roster check are listed under ``refused`` with the reason; the others are created."""
+    return service.repeat(session, user, shift_id, body)
 
 
 @router.post("/duty/shifts/{shift_id}/swap", operation_id="duty_shifts_swap")
@@ -187,7 +195,7 @@ def duty_shift_onpost(session: DbSession, user: CurrentUser, shift_id: int) -> d
 
 @router.get("/duty/onpost", operation_id="duty_onpost_day")
 def duty_onpost_day(session: DbSession, user: CurrentUser, day: date | None = None) -> dict[str, Any]:
-    """Stored on-post results of a day's shifts (kept current by the worker job ``duty.onpost_watch``)."""
+    """Stored on-post results of a day's shifts (kept current by the worker job ``duty.onpost_watch``, every 5 minutes)."""
     return {"day": day or clock.local(clock.now()).date(),
             "items": service.onpost_summary(session, user, day or clock.local(clock.now()).date())}
 

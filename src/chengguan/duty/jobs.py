@@ -31,7 +31,7 @@ def track_partitions(session: Session) -> dict[str, object]:
     return out
 
 
-@register("duty.onpost_watch", every_seconds=60)
+@register("duty.onpost_watch", every_seconds=300)
 def onpost_watch(session: Session) -> dict[str, int]:
     """Recompute 在岗在位 of running shifts (and finalise ended ones); new alerts go to the outbox."""
     now = clock.now()

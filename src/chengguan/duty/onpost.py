@@ -178,31 +178,55 @@ def _alerts(member: NDArray[np.int64], t: NDArray[np.float64], lon: NDArray[np.f
     return out
 
 
+_SHARED: dict[str, object] = {}  # inherited by forked workers (no pickling of the big arrays)
+
+
+def _chunk(bounds: tuple[int, int]) -> Result:
+    m0, m1 = bounds
+    g = _SHARED
+    first = g["first"]
+    a, b = first[m0], first[m1]  # type: ignore[index]
+    r = compute(g["index"], g["member"][a:b] - m0, g["t"][a:b], g["lon"][a:b], g["lat"][a:b],  # type: ignore[index,arg-type]
+                n_members=m1 - m0, allowed=g["allowed"][m0:m1], start=g["start"][m0:m1],  # type: ignore[index]
+                until=g["until"][m0:m1], params=g["params"])  # type: ignore[index,arg-type]
+    for al in r.alerts:
+        al.member += m0
+    return r
+
+
 def compute_chunked(index: GridIndex, member: NDArray[np.int64], t: NDArray[np.float64], lon: NDArray[np.float64],
                     lat: NDArray[np.float64], *, n_members: int, allowed: list[NDArray[np.int64]],
                     start: NDArray[np.float64], until: NDArray[np.float64], params: Params = Params(),
-                    chunk_points: int = 2_000_000) -> Result:
+                    chunk_points: int = 2_000_000, workers: int = 1) -> Result:
     """:func:`compute` over slices of whole members of about ``chunk_points`` fixes each: the same answer
     with a bounded working set (a day of a city's officers is ~17M fixes; the temporaries of one pass
-    over all of them cost gigabytes and page faults)."""
+    over all of them cost gigabytes and page faults). ``workers`` > 1 computes the slices in that many
+    forked processes (POSIX only; the inputs are inherited, only the per-member results travel back)."""
     n = len(t)
-    if n <= chunk_points:
+    if n <= chunk_points and workers <= 1:
         return compute(index, member, t, lon, lat, n_members=n_members, allowed=allowed, start=start, until=until,
                        params=params)
     # member boundaries (member is sorted): first fix of each member
     first = np.searchsorted(member, np.arange(n_members + 1))
-    parts: list[Result] = []
+    bounds: list[tuple[int, int]] = []
     m0 = 0
     while m0 < n_members:
         m1 = int(np.searchsorted(first, first[m0] + chunk_points, side="right")) - 1
         m1 = min(max(m1, m0 + 1), n_members)
-        a, b = first[m0], first[m1]
-        r = compute(index, member[a:b] - m0, t[a:b], lon[a:b], lat[a:b], n_members=m1 - m0, allowed=allowed[m0:m1],
-                    start=start[m0:m1], until=until[m0:m1], params=params)
-        for al in r.alerts:
-            al.member += m0
-        parts.append(r)
+        bounds.append((m0, m1))
         m0 = m1
+    _SHARED.update(index=index, member=member, t=t, lon=lon, lat=lat, allowed=allowed, start=start, until=until,
+                   params=params, first=first)
+    try:
+        if workers > 1 and len(bounds) > 1:
+            import multiprocessing as mp
+
+            with mp.get_context("fork").Pool(min(workers, len(bounds))) as pool:
+                parts = pool.map(_chunk, bounds, chunksize=1)
+        else:
+            parts = [_chunk(b) for b in bounds]
+    finally:
+        _SHARED.clear()
     return Result(np.concatenate([p.points for p in parts]), np.concatenate([p.seconds_inside for p in parts]),
                   np.concatenate([p.seconds_reporting for p in parts]), np.concatenate([p.distance_m for p in parts]),
                   np.concatenate([p.grids_total for p in parts]), np.concatenate([p.grids_visited for p in parts]),

@@ -48,6 +48,17 @@ class ShiftIn(BaseModel):
     _aw = field_validator("starts_at", "ends_at")(_aware)
 
 
+class RepeatIn(BaseModel):
+    days: list[int] = Field(min_length=1, max_length=31, description="复制到之后第几天（1–31），如 [1,2,3,4,5,6]")
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: list[int]) -> list[int]:
+        if any(d < 1 or d > 31 for d in v) or len(set(v)) != len(v):
+            raise ValueError("天数应为 1–31 且不重复")
+        return sorted(v)
+
+
 class SwapIn(BaseModel):
     out_person_id: int
     in_person_id: int

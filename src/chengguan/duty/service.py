@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
 from chengguan.core import clock
-from chengguan.core.errors import Conflict, Invalid, NotFound
+from chengguan.core.errors import AppError, Conflict, Invalid, NotFound
 from chengguan.duty import onpost
 from chengguan.duty.models import (
     FORCES,
@@ -32,7 +32,7 @@ from chengguan.duty.models import (
     OnPostResult,
     TrackDevice,
 )
-from chengguan.duty.schemas import LeaveIn, ShiftIn, SwapIn
+from chengguan.duty.schemas import LeaveIn, MemberIn, RepeatIn, ShiftIn, SwapIn
 from chengguan.duty.tracks import load_points
 from chengguan.geo.models import ResponsibilityGrid, ResponsibilityGridCell
 from chengguan.outbox import service as outbox
@@ -213,6 +213,28 @@ def delete_shift(session: Session, p: Principal, shift_id: int) -> None:
     session.flush()
 
 
+def repeat(session: Session, p: Principal, shift_id: int, body: RepeatIn) -> dict[str, Any]:
+    """Copy a shift (its grids and on-duty members) to the following days — weekly rosters in one call.
+    Each day is checked like a new roster (composition, leave, double booking); a refused day is reported
+    with its reason and the others are made."""
+    s = get_shift(session, p, shift_id, manage=True)
+    active = [a for a in s.members if a.status == "on_duty"]
+    created, refused = [], []
+    for d in body.days:
+        shift_in = ShiftIn(name=s.name, kind=s.kind, starts_at=s.starts_at + timedelta(days=d),  # type: ignore[arg-type]
+                           ends_at=s.ends_at + timedelta(days=d), note=s.note, operation_id=s.operation_id,
+                           responsibility_grid_ids=[g.responsibility_grid_id for g in s.grids],
+                           members=[MemberIn(person_id=a.person_id, is_leader=a.is_leader) for a in active],
+                           composition=s.composition if s.kind == "joint" else None)
+        try:
+            with session.begin_nested():
+                created.append(create_shift(session, p, shift_in).id)
+        except AppError as exc:
+            refused.append({"day_offset": d, "day": clock.local(shift_in.starts_at).date(), "code": exc.code,
+                            "message": exc.message, "details": exc.details})
+    return {"created": created, "refused": refused}
+
+
 def swap(session: Session, p: Principal, shift_id: int, body: SwapIn) -> DutyShift:
     s = get_shift(session, p, shift_id, manage=True)
     if s.ends_at <= clock.now():
@@ -353,11 +375,25 @@ def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime |
     pts = load_points(session, [d[0] for d in devs], start, end)
     m_idx: list[int] = []
     p_idx: list[np.ndarray] = []
+    dev_sorted = pts["device"]  # load_points orders by (device, time): slices by binary search
+    by_person: dict[int, list[int]] = {}
+    by_user: dict[int, list[int]] = {}
+    for d_id, d_person, d_user in devs:
+        if d_person is not None:
+            by_person.setdefault(d_person, []).append(d_id)
+        if d_user is not None:
+            by_user.setdefault(d_user, []).append(d_id)
     for m, (a, s) in enumerate(members):
-        mine = [d[0] for d in devs if d[1] == a.person_id or (a.user_id is not None and d[2] == a.user_id)]
+        mine = set(by_person.get(a.person_id, [])) | set(by_user.get(a.user_id, []) if a.user_id is not None else [])
         lo, hi = s.starts_at.timestamp(), min(s.ends_at, now).timestamp()
-        sel = np.flatnonzero(np.isin(pts["device"], mine) & (pts["t"] >= lo) & (pts["t"] < hi))
-        sel = sel[np.argsort(pts["t"][sel], kind="stable")]
+        parts = []
+        for d_id in sorted(mine):
+            i0, i1 = np.searchsorted(dev_sorted, d_id, "left"), np.searchsorted(dev_sorted, d_id, "right")
+            tt = pts["t"][i0:i1]
+            parts.append(i0 + np.flatnonzero((tt >= lo) & (tt < hi)))
+        sel = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if len(parts) > 1:
+            sel = sel[np.argsort(pts["t"][sel], kind="stable")]
         p_idx.append(sel)
         m_idx.extend([m] * len(sel))
     take = np.concatenate(p_idx) if p_idx else np.zeros(0, np.int64)

@@ -481,7 +481,7 @@ def simplify(lon: np.ndarray, lat: np.ndarray, tolerance_m: float) -> np.ndarray
 
 
 def playback(session: Session, p: Principal, *, device_id: int | None = None, user_id: int | None = None,
-             start: datetime, end: datetime, tolerance_m: float = 5.0) -> dict[str, Any]:
+             start: datetime, end: datetime, tolerance_m: float = 5.0, person_id: int | None = None) -> dict[str, Any]:
     """A track for the map: the person's (or device's) points in [start, end), simplified."""
     if end <= start:
         raise Invalid("结束时间应晚于开始时间")
@@ -489,14 +489,15 @@ def playback(session: Session, p: Principal, *, device_id: int | None = None, us
         raise Invalid("一次最多回放 48 小时的轨迹")
     if device_id is not None:
         devs = [get_device(session, p, device_id)]
-    elif user_id is not None:
-        devs = list(session.scalars(select(TrackDevice).where(TrackDevice.user_id == user_id)).all())
+    elif user_id is not None or person_id is not None:
+        col, val = (TrackDevice.user_id, user_id) if user_id is not None else (TrackDevice.person_id, person_id)
+        devs = list(session.scalars(select(TrackDevice).where(col == val)).all())
         if not devs:
             raise NotFound("此人没有登记定位设备")
         for d in devs:
             p.require(VIEWERS, region_code=d.region_code, what="回放轨迹")
     else:
-        raise Invalid("请指定 device_id 或 user_id")
+        raise Invalid("请指定 device_id、user_id 或 person_id")
     pts = load_points(session, [d.id for d in devs], start, end)
     order = np.argsort(pts["t"], kind="stable")
     t, lon, lat = pts["t"][order], pts["lon"][order], pts["lat"][order]

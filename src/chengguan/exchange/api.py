@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from chengguan.accounts.roles import Role
+from chengguan.core.config import get_settings
 from chengguan.core.deps import DbSession, require_roles
-from chengguan.core.errors import Invalid, NotFound
+from chengguan.core.errors import Invalid, NotFound, PayloadTooLarge
 from chengguan.exchange import service
 from chengguan.exchange.models import ExchangeLink, ExchangePartner
 from chengguan.system import files
@@ -28,7 +29,12 @@ async def exchange_inbound(request: Request, session: DbSession, platform: str,
     """A message from a partner platform: ``{"message_id", "type": "case"|"event"|"attachment", "data"}``
     signed with ``X-Chengguan-Signature: t=<unix>,v1=<HMAC-SHA256(secret, t + "." + body)>``. A case is
     upserted by (platform, AJBH); a repeated ``message_id`` answers ``duplicate: true`` and changes nothing."""
+    limit = get_settings().upload_max_bytes * 2  # one base64 attachment (4/3) plus the envelope
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise PayloadTooLarge(f"报文过大：最大 {limit // (1024 * 1024)} MB")
     body = await request.body()
+    if len(body) > limit:
+        raise PayloadTooLarge(f"报文过大：最大 {limit // (1024 * 1024)} MB")
     partner = service.partner_by_code(session, platform)
     service.verify(session, partner, signature, body)
     try:

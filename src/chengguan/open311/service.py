@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengguan.cases import service as cases
@@ -303,6 +303,13 @@ def list_requests(session: Session, q: dict[str, str], ctx: Ctx) -> list[dict[st
         return records(session, list(rows), ctx)
     start, end = _window(parse_dt(q.get("start_date"), "start_date"), parse_dt(q.get("end_date"), "end_date"))
     stmt = stmt.where(Case.reported_at >= start, Case.reported_at <= end)
+    # v2.1 draft changesets: filter on updated_datetime (the newest event of the case)
+    after = parse_dt(q.get("updated_after"), "updated_after")
+    before = parse_dt(q.get("updated_before"), "updated_before")
+    if after is not None:
+        stmt = stmt.where(exists().where(CaseEvent.case_id == Case.id, CaseEvent.at > after))
+    if before is not None:
+        stmt = stmt.where(~exists().where(CaseEvent.case_id == Case.id, CaseEvent.at > before))
     codes = _split(q.get("service_code"))
     if codes:
         stmt = stmt.where(Case.category_code.in_(codes))

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from chengguan.accounts.roles import Role
@@ -16,6 +16,7 @@ from chengguan.parties import service
 from chengguan.parties.masking import mask_id_number, mask_phone
 from chengguan.parties.models import Party
 
+Id = Annotated[int, Path(ge=1, le=2**53)]
 OFFICIALS = (Role.OFFICER, Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN)
 router = APIRouter(prefix="/api/v1/parties", tags=["enforcement"], dependencies=[require_roles(*OFFICIALS)])
 
@@ -81,7 +82,7 @@ def parties_upsert(session: DbSession, body: PartyIn) -> dict[str, Any]:
 
 
 @router.get("/{party_id}", operation_id="parties_get")
-def parties_get(session: DbSession, party_id: int) -> dict[str, Any]:
+def parties_get(session: DbSession, party_id: Id) -> dict[str, Any]:
     p = service.get(session, party_id)
     return {**view(p), "record": service.summary(session, p.id),
             "history": [service.record_view(r) for r in service.history(session, p.id)]}
@@ -89,7 +90,7 @@ def parties_get(session: DbSession, party_id: int) -> dict[str, Any]:
 
 @router.post("/{party_id}/credit", status_code=201, operation_id="parties_add_credit",
              dependencies=[require_roles(Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN)])
-def parties_add_credit(session: DbSession, user: CurrentUser, party_id: int, body: CreditIn) -> dict[str, Any]:
+def parties_add_credit(session: DbSession, user: CurrentUser, party_id: Id, body: CreditIn) -> dict[str, Any]:
     """Enter a record by hand (e.g. decisions made before the system). Cases write theirs themselves."""
     fields = body.model_dump(exclude={"kind"})
     if body.kind == "education":
@@ -105,6 +106,6 @@ def parties_add_credit(session: DbSession, user: CurrentUser, party_id: int, bod
 
 @router.post("/credit/{record_id}/revoke", operation_id="parties_revoke_credit",
              dependencies=[require_roles(Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN)])
-def parties_revoke_credit(session: DbSession, record_id: int, body: RevokeIn) -> dict[str, Any]:
+def parties_revoke_credit(session: DbSession, record_id: Id, body: RevokeIn) -> dict[str, Any]:
     """The decision was revoked or changed: the record stays, marked revoked (no longer counts)."""
     return service.record_view(service.revoke(session, record_id, reason=body.reason))

@@ -104,8 +104,10 @@ def _read_table(data: bytes, fmt: str) -> list[dict[str, Any]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Invalid("CSV 须为 UTF-8 编码", code="bad_encoding") from None
-        reader = csv.reader(io.StringIO(text))
-        table = list(reader)
+        try:
+            table = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise Invalid(f"CSV 无法解析：{exc}", code="bad_file") from None
     else:
         from openpyxl import load_workbook
 
@@ -113,9 +115,12 @@ def _read_table(data: bytes, fmt: str) -> list[dict[str, Any]]:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:
             raise Invalid(f"无法读取 XLSX 文件：{type(exc).__name__}", code="bad_file") from None
-        ws = wb.worksheets[0]
-        table = [["" if c is None else str(c) if not hasattr(c, "isoformat") else c.isoformat()[:10] for c in row]
-                 for row in ws.iter_rows(values_only=True)]
+        try:
+            ws = wb.worksheets[0]
+            table = [["" if c is None else str(c) if not hasattr(c, "isoformat") else c.isoformat()[:10] for c in row]
+                     for row in ws.iter_rows(values_only=True)]
+        except Exception as exc:
+            raise Invalid(f"无法读取 XLSX 文件：{type(exc).__name__}", code="bad_file") from None
     if not table:
         raise Invalid("文件为空", code="empty_file")
     header = [_BY_LABEL.get(str(h).strip()) for h in table[0]]
@@ -159,6 +164,9 @@ def import_powers(session: Session, data: bytes, fmt: str, *, replace: bool = Fa
     effective date is later than the current one. All-or-nothing."""
     if fmt not in ("json", "csv", "xlsx"):
         raise Invalid("格式应为 json、csv 或 xlsx", code="bad_format")
+    if fmt != "xlsx" and (b"\x00" in data or b"\\u0000" in data):
+        # PostgreSQL text cannot hold NUL characters: refuse the file instead of failing on insert.
+        raise Invalid("文件中含有空字符（NUL），请检查文件编码", code="bad_file")
     if fmt == "json":
         try:
             doc = json.loads(data.decode("utf-8-sig"))
@@ -180,6 +188,9 @@ def import_powers(session: Session, data: bytes, fmt: str, *, replace: bool = Fa
                 _import_one(session, spec, replace, created, updated, skipped)
         except AppError as exc:
             errors.append({"item": i, "code": code, "message": exc.message})
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A malformed item (wrong JSON types): reported with the others, never a 500.
+            errors.append({"item": i, "code": code, "message": f"格式错误：{type(exc).__name__}"})
     if errors:
         raise Invalid(f"导入失败：{len(errors)} 项有错误，未导入任何数据", code="import_failed", details=errors[:200])
     return {"created": created, "updated": updated, "skipped": skipped}

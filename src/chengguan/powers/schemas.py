@@ -139,7 +139,7 @@ class FactsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: date | None = Field(None, description="date of the act (default today)")
     party_type: Literal["person", "org"] = "person"
-    party_id: int | None = None
+    party_id: int | None = Field(None, ge=1, le=2**53)
     flags: list[str] = Field(default_factory=list, max_length=50)
     base_tier: str | None = None
     aggravating: list[str] = Field(default_factory=list, max_length=20)

@@ -55,7 +55,7 @@ def _dec(v: Any, what: str) -> Decimal | None:
         d = Decimal(str(v))
     except InvalidOperation:
         raise Invalid(f"{what} 应为金额（元）：{v!r}", code="bad_amount") from None
-    if d < 0 or not d.is_finite():
+    if not d.is_finite() or d < 0:
         raise Invalid(f"{what} 不能为负：{v!r}", code="bad_amount")
     return d.quantize(Decimal("0.01"))
 
@@ -178,6 +178,9 @@ def create_standard(  # noqa: C901  (one validation per field, in order)
     start = _date(values.get("effective_from"), "effective_from")
     if start is None:
         raise Invalid("裁量基准须有施行日期 effective_from", code="required")
+    end = _date(values.get("effective_to"), "effective_to")
+    if end is not None and end < start:
+        raise Invalid("effective_to 早于 effective_from", code="bad_date")
     smin, smax = _dec(values.get("statutory_min"), "statutory_min"), _dec(values.get("statutory_max"), "statutory_max")
     if smin is not None and smax is not None and smin > smax:
         raise Invalid("法定最低罚款高于最高罚款", code="bad_range")
@@ -233,7 +236,7 @@ def create_standard(  # noqa: C901  (one validation per field, in order)
     std = DiscretionStandard(
         power_id=power.id, actor_type=actor, version=max((s.version for s in previous), default=0) + 1,
         title=title, basis=values.get("basis"), statutory_min=smin, statutory_max=smax, effective_from=start,
-        effective_to=_date(values.get("effective_to"), "effective_to"), repeat_threshold=threshold,
+        effective_to=end, repeat_threshold=threshold,
         repeat_window_days=window, first_violation_exempt=bool(values.get("first_violation_exempt")),
         first_violation_window_days=None if fv_window is None else int(fv_window), aggravating=agg,
         is_demo=bool(values.get("is_demo")), created_by=actor_id, tiers=tiers)

@@ -15,7 +15,7 @@ from chengguan.web import nav, shell
 
 router = APIRouter(include_in_schema=False)
 
-nav.add("participation", "公众参与", "/admin/participation", roles=[Role.ADMIN, Role.ACCEPTOR, Role.SHIFT_LEADER],
+nav.add("participation", "公众参与", "/participation", roles=[Role.ADMIN, Role.ACCEPTOR, Role.SHIFT_LEADER],
         order=85, icon="🤝")
 
 
@@ -28,7 +28,7 @@ def public_page(request: Request, user: OptionalUser, no: str | None = None) -> 
                         page={"no": (no or "")[:20], "signed_in": user is not None and user.has(Role.CITIZEN)})
 
 
-@router.get("/admin/participation")
+@router.get("/participation")
 def participation_admin_page(request: Request, user: Annotated[Principal, shell.page_user(
         Role.ADMIN, Role.ACCEPTOR, Role.SHIFT_LEADER)]) -> Response:
     """Open311 clients, exchange partners, moderation, rewards ledger, social supervisors, blocks."""

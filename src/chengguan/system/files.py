@@ -64,6 +64,12 @@ def check_access(session: Session, row: StoredFile, p: Principal | None) -> None
     from chengguan.cases.models import Case, CaseAttachment
 
     if p is not None:
+        # One query over every case the file is attached to (a photo may be shared by many cases) …
+        visible = cases.scope_filter(select(Case.id).join(CaseAttachment, CaseAttachment.case_id == Case.id)
+                                     .where(CaseAttachment.file_id == row.id), p).limit(1)
+        if session.scalar(visible) is not None:
+            return
+        # … then the rules scope_filter does not cover (e.g. co-reporters of a merged case).
         for case in session.scalars(select(Case).join(CaseAttachment, CaseAttachment.case_id == Case.id)
                                     .where(CaseAttachment.file_id == row.id).limit(20)):
             if cases.can_see(session, p, case):

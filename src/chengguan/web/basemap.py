@@ -41,6 +41,12 @@ def _check_crs(v: Any) -> None:
         raise Invalid(f"坐标系应为 {'、'.join(CRS)} 之一（空：沿用环境配置）")
 
 
+def _check_attribution(v: Any) -> None:
+    # Leaflet puts the attribution into the page as HTML: plain text only.
+    if re.search(r"[<>\"]", v) or len(v) > 200:
+        raise Invalid("版权说明应为不超过 200 字的纯文本（不能包含 < > \"）")
+
+
 def _check_subdomains(v: Any) -> None:
     if not re.fullmatch(r"[a-z0-9]{0,16}", v):
         raise Invalid("子域名应为若干字母或数字，例如 abc 或 01234567")
@@ -53,7 +59,7 @@ TILE_CRS = cfg.define("map.tile_crs", "", "底图瓦片的坐标系：wgs84（�
                       "空：沿用 CHENGGUAN_TILE_CRS。存储的坐标总是 WGS-84，显示时换算。", "底图", verified=True,
                       check=_check_crs)
 TILE_ATTRIBUTION = cfg.define("map.tile_attribution", "", "地图右下角的底图版权说明（空：沿用环境配置）。", "底图",
-                              verified=True)
+                              verified=True, check=_check_attribution)
 TILE_SUBDOMAINS = cfg.define("map.tile_subdomains", "", "地址中 {s} 的取值，例如 abc 或 01234567（天地图）。", "底图",
                              verified=True, check=_check_subdomains)
 TILES_ENABLED = cfg.define("map.tiles_enabled", True, "是否加载底图瓦片。关闭后地图只绘制本市图层（离线、内网环境）。",

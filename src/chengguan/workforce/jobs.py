@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.orm import Session
 
 from chengguan.jobs.runner import register
@@ -19,3 +21,16 @@ def certificate_expiry(session: Session) -> dict[str, int]:
 def equipment_checks(session: Session) -> dict[str, int]:
     """装备定期检查提醒 (interval per type: ``workforce.equipment_check_days``)."""
     return service.equipment_check_warnings(session)
+
+
+@register("workforce.performance_from_exams", every_seconds=24 * 3600)
+def performance_from_exams(session: Session) -> dict[str, int]:
+    """岗位绩效：把本月和上月的考试平均分汇总为 ``training_score`` 指标 (idempotent upsert)."""
+    from chengguan.core import clock
+
+    today = clock.local(clock.now()).date()
+    last = today.replace(day=1) - timedelta(days=1)
+    out = {}
+    for period in (last.strftime("%Y-%m"), today.strftime("%Y-%m")):
+        out[period] = service.collect_training_scores(session, period)
+    return out

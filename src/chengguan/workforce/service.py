@@ -742,6 +742,22 @@ def record_performance(session: Session, person: Person, period: str, metric: st
     return row
 
 
+def collect_training_scores(session: Session, period: str) -> int:
+    """Fill the ``training_score`` metric of ``period`` (YYYY-MM) with each person's average exam score of
+    that month (upsert: re-running gives the same records). Returns the number of people scored."""
+    y, m = (int(x) for x in period.split("-"))
+    start = date(y, m, 1)
+    end = date(y + (m == 12), m % 12 + 1, 1)
+    rows = session.execute(select(ExamResult.person_id, func.avg(ExamResult.score)).where(
+        ExamResult.taken_on >= start, ExamResult.taken_on < end).group_by(ExamResult.person_id)).all()
+    for pid, avg in rows:
+        person = session.get(Person, pid)
+        if person is not None:
+            record_performance(session, person, period, "training_score", round(float(avg), 1),
+                               note="自动汇总：当月考试平均分")
+    return len(rows)
+
+
 def ranking(session: Session, period: str, *, regions: list[str | None] | None = None) -> list[dict[str, Any]]:
     """Composite score 0–100 per person for ``period`` from the configured scheme, rank within the group
     (department or all) and the 末位 flag for the bottom share of each large enough group."""

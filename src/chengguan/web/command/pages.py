@@ -35,10 +35,20 @@ SCREEN_REFRESH = cfg.define("command.screen_refresh_seconds", 15, "大屏和指�
 MARKER_LIMIT = cfg.define("command.marker_limit", 1500, "指挥地图单个视野内逐点显示的案件上限；超过时改为按方格汇总显示。",
                           "监督指挥", verified=True)
 
-# A hook for the evaluation module: when it exposes grid grades (e.g. GET /api/v1/evaluation/grids?period=
-# → {grid_code: {"grade": "A", "score": 92.5}}), the command map offers "按评价等级" colouring. Set by
-# the evaluation module at import time: ``command.pages.GRID_GRADES_API = "/api/v1/evaluation/grids"``.
+# Grid grades for the "按评价等级" colouring. When the evaluation module's region endpoint is mounted
+# (``GET /api/v1/evaluation/region?unit=grid`` → ``{"items": [{"key": grid code, "grade": "A",
+# "composite": 92.5}, …]}``, last month by default) the page uses it; another module may set
+# ``GRID_GRADES_API`` to an endpoint answering either that shape or ``{grid_code: {"grade", "score"}}``.
 GRID_GRADES_API: str | None = None
+EVALUATION_ROUTE = "/api/v1/evaluation/{level}"
+
+
+def _grades_api(request: Request) -> str | None:
+    if GRID_GRADES_API:
+        return GRID_GRADES_API
+    if any(getattr(r, "path", None) == EVALUATION_ROUTE for r in request.app.routes):
+        return "/api/v1/evaluation/region"
+    return None
 
 
 def _streets(session: DbSession) -> list[dict[str, str]]:
@@ -47,7 +57,7 @@ def _streets(session: DbSession) -> list[dict[str, str]]:
     return [{"code": c, "name": n} for c, n in rows]
 
 
-def _command_page(session: DbSession, refresh: int | None) -> dict[str, Any]:
+def _command_page(request: Request, session: DbSession, refresh: int | None) -> dict[str, Any]:
     every = int(cfg.value(session, SCREEN_REFRESH.key))
     return {
         "statuses": workflow.STATUS_LABELS,
@@ -56,7 +66,7 @@ def _command_page(session: DbSession, refresh: int | None) -> dict[str, Any]:
         "streets": _streets(session),
         "refresh_seconds": max(2, min(300, refresh)) if refresh else max(5, min(300, every)),
         "marker_limit": int(cfg.value(session, MARKER_LIMIT.key)),
-        "grades_api": GRID_GRADES_API,
+        "grades_api": _grades_api(request),
         "can_urge": True,
     }
 
@@ -65,18 +75,18 @@ def _command_page(session: DbSession, refresh: int | None) -> dict[str, Any]:
 def command_map(request: Request, session: DbSession, user: Annotated[Principal, shell.page_user(*MAP_ROLES)],
                 refresh: Annotated[int | None, Query(ge=2, le=300)] = None):
     return shell.render(request, "command/map.html", user=user, title="监督指挥", map=True,
-                        page=_command_page(session, refresh))
+                        page=_command_page(request, session, refresh))
 
 
 @router.get("/command/screen")
 def command_screen(request: Request, session: DbSession, user: Annotated[Principal, shell.page_user(*MAP_ROLES)],
                    refresh: Annotated[int | None, Query(ge=2, le=300, description="counter refresh, seconds")] = None):
     return shell.render(request, "command/screen.html", user=user, title="指挥大屏", map=True, charts=True,
-                        page=_command_page(session, refresh))
+                        page=_command_page(request, session, refresh))
 
 
 @router.get("/leader")
 def leader_dashboard(request: Request, session: DbSession,
                      user: Annotated[Principal, shell.page_user(*DASHBOARD_ROLES)]):
     return shell.render(request, "command/dashboard.html", user=user, title="领导驾驶舱", map=True, charts=True,
-                        page={**_command_page(session, None), "can_urge": user.has(Role.LEADER, Role.SHIFT_LEADER)})
+                        page={**_command_page(request, session, None), "can_urge": user.has(Role.LEADER, Role.SHIFT_LEADER)})

@@ -191,7 +191,7 @@ export class CityMap {
     if (this.opts.streets) {
       jobs.push(this._division('street', {
         pane: 'cityLines', style: { color: '#a08350', weight: 1.5, fill: false, opacity: 0.9 }, interactive: false,
-        onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'street-label' }),
+        onEachFeature: (f, layer) => layer.bindTooltip(escapeHtml(f.properties.name), { permanent: true, direction: 'center', className: 'street-label' }),
       }, 'streets'));
     }
     if (this.opts.communities) {
@@ -214,7 +214,7 @@ export class CityMap {
         url: (bbox) => ['/api/v1/grids', { bbox, limit: 5000 }],
         make: (gj) => this.geojson(gj, {
           pane: 'cityFill', style: (f) => this._gridStyle(f),
-          onEachFeature: (f, layer) => layer.bindTooltip(`网格 ${f.properties.code}${f.properties.name ? ' · ' + f.properties.name : ''}`, { sticky: true }),
+          onEachFeature: (f, layer) => layer.bindTooltip(`网格 ${escapeHtml(f.properties.code)}${f.properties.name ? ' · ' + escapeHtml(f.properties.name) : ''}`, { sticky: true }),
         }),
       });
     }

@@ -3,7 +3,7 @@
 // viewport only (bbox queries); a viewport with more cases than page.marker_limit is shown as server-side
 // square clusters (/api/v1/dashboard/clusters), so the map stays quick at a million cases.
 import { get } from '../cg/api.js';
-import { CityMap, STATUS_COLORS, LIGHT_COLORS, ll } from '../cg/map.js';
+import { CityMap, STATUS_COLORS, LIGHT_COLORS, ll, escapeHtml as esc } from '../cg/map.js';
 import { h, clear, $, debounce } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page } from '../cg/config.js';
@@ -150,16 +150,26 @@ cm.onGrids = (gj, layer) => {
   layer.eachLayer((l) => {
     const code = l.feature.properties.code;
     const v = gridValues[code];
-    l.setTooltipContent(`网格 ${code}${l.feature.properties.name ? ' · ' + l.feature.properties.name : ''}<br>${gridMode === 'grade' ? `评价等级：${v ? v.grade : '—'}` : `${gridMode === 'overdue' ? '超期' : '未结'}案件：${v || 0} 件`}`);
+    l.setTooltipContent(`网格 ${esc(code)}${l.feature.properties.name ? ' · ' + esc(l.feature.properties.name) : ''}<br>${gridMode === 'grade' ? `评价等级：${v ? v.grade : '—'}` : `${gridMode === 'overdue' ? '超期' : '未结'}案件：${v || 0} 件`}`);
   });
   mapEl.dataset.grids = gj.features.length;
 };
+
+let grades = null; // fetched once per page: a period's grades do not change while the map is panned
+async function gradeValues() {
+  if (grades) return grades;
+  const data = await get(page.grades_api, { unit: 'grid', page_size: 5000 }, { quiet: true }).catch(() => ({}));
+  grades = {};
+  if (Array.isArray(data.items)) for (const r of data.items) grades[r.key] = { grade: r.grade, score: r.composite };
+  else Object.assign(grades, data);
+  return grades;
+}
 
 async function loadGridValues({ bbox, zoom }) {
   gridMode = $('#f-colour').value;
   if (zoom < GRID_MIN_ZOOM) { gridValues = {}; return; }
   if (gridMode === 'grade' && page.grades_api) {
-    gridValues = await get(page.grades_api, { bbox: bbox.join(',') }, { quiet: true }).catch(() => ({}));
+    gridValues = await gradeValues();
   } else {
     gridValues = await get('/api/v1/dashboard/grid-counts', { bbox: bbox.join(','), overdue: gridMode === 'overdue' ? true : null }, { quiet: true }).catch(() => ({}));
   }
@@ -172,9 +182,9 @@ async function loadPeople({ bbox }) {
   if (!$('#f-people').checked) return;
   const data = await get('/api/v1/positions', { bbox: bbox.join(',') }, { quiet: true }).catch(() => ({ items: [] }));
   for (const p of data.items) {
-    const icon = L.divIcon({ className: '', iconSize: [24, 24], iconAnchor: [12, 12], html: `<div class="person-pin" data-user="${p.username}" title="${p.display_name}">${(p.display_name || "员").slice(0, 1)}</div>` });
+    const icon = L.divIcon({ className: '', iconSize: [24, 24], iconAnchor: [12, 12], html: `<div class="person-pin" data-user="${esc(p.username)}" title="${esc(p.display_name)}">${esc((p.display_name || '员').slice(0, 1))}</div>` });
     people.addLayer(L.marker(ll(p.lon, p.lat), { icon, keyboard: false, zIndexOffset: 500 })
-      .bindTooltip(`${p.display_name}（${(p.role_labels || []).join('、')}）<br>${fmt.relative(p.at)} · 网格 ${p.grid_code || '—'}`));
+      .bindTooltip(`${esc(p.display_name)}（${esc((p.role_labels || []).join('、'))}）<br>${fmt.relative(p.at)} · 网格 ${esc(p.grid_code || '—')}`));
   }
   mapEl.dataset.people = data.items.length;
 }

@@ -45,7 +45,7 @@ async function load() {
       h('td', null, fmt.number(r.points)), h('td', null, fmt.duration(r.seconds_inside * 1000)),
       h('td', null, `${fmt.number(r.distance_m / 1000, 1)} 公里`),
       h('td', null, `${r.grids_visited}/${r.grids_total}（${fmt.percent(r.coverage)}）`),
-      h('td', null, r.on_post ? '✔ 在岗' : '✘ 不足'))))) : empty('尚无在岗统计（由后台任务按分钟计算）'));
+      h('td', null, r.on_post ? '✔ 在岗' : '✘ 不足'))))) : empty('尚无在岗统计（由后台任务每 5 分钟计算）'));
 }
 
 dayInput.addEventListener('change', load);

@@ -1,7 +1,7 @@
 // 受理 (acceptors and shift leaders): incoming reports of every channel → 派核实 / 立案 / 不予立案 / 作废 / 合并,
 // and cases whose 核查 passed → 结案. Lists are paginated by the server (GET /api/v1/cases).
 import { get, caseAction } from '../cg/api.js';
-import { h, tabs, toast, debounce } from '../cg/ui.js';
+import { h, tabs, toast, debounce, confirmDialog } from '../cg/ui.js';
 import { page } from '../cg/config.js';
 import { CaseList, renderCase, reveal, actionForm, dupList, statRow, tickCountdowns, countCases, URGENCY } from './ops-common.js';
 
@@ -148,7 +148,13 @@ async function show(id) {
     get(`/api/v1/cases/${id}/duplicates`, {}, { quiet: true }).catch(() => ({ items: [] })),
   ]);
   const dups = ['reported', 'verifying', 'registered'].includes(c.status) ? d.items : [];
-  const pick = dups.length && c.allowed_actions.includes('merge') ? (x) => caseAction(c.id, 'merge', { into: x.id, opinion: `与 ${x.case_no} 重复` }).then((r) => done(r, `已合并到 ${x.case_no}`)) : null;
+  // 合并到此: the second click confirms (a merge cannot be undone).
+  const pick = dups.length && c.allowed_actions.includes('merge') ? async (x) => {
+    const ok = await confirmDialog(`合并到 ${x.case_no}？`, `${c.case_no} 将并入 ${x.case_no}，反映人随之转入该案件。合并后不能撤销。`, { label: '合并', kind: 'warn' });
+    if (!ok) return;
+    const r = await caseAction(c.id, 'merge', { into: x.id, opinion: `与 ${x.case_no} 重复` });
+    await done(r, `已合并到 ${x.case_no}`);
+  } : null;
   if (list.selected !== id) return; // another case was picked meanwhile
   renderCase(detail, c, { actions: buttons(c, dups), before: dups.length ? dupList(dups, { onPick: pick }) : null });
   if (reveal.pending) { reveal.pending = false; reveal(detail); }

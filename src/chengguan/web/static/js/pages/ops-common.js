@@ -49,6 +49,7 @@ export function tickCountdowns() {
 export function caseItem(c, { selected = false, extra = null, due } = {}) {
   const deadline = due !== undefined ? due : c.step_due_at;
   return h('li', { class: ['ops-item', selected && 'sel', c.light && `lt-${c.light}`], dataset: { id: c.id, status: c.status }, tabindex: 0 },
+    c.photo_thumb_url ? h('img', { class: 'ops-thumb', src: c.photo_thumb_url, alt: '现场照片', loading: 'lazy' }) : null,
     h('div', { class: 'item-title' },
       lightDot(c.light), h('span', { class: 'num' }, c.case_no), statusBadge(c.status, c.status_label),
       c.urgency && c.urgency !== 'normal' ? h('span', { class: 'badge bad' }, URGENCY[c.urgency]) : null,

@@ -1,5 +1,5 @@
 // 人员档案: roster with filters and certificate lights; detail with certificates, exams, equipment and history.
-import { api, get, post, patch } from '../cg/api.js';
+import { api, get, post, patch, upload } from '../cg/api.js';
 import { h, clear, pager, toast, formDialog, confirmDialog, lightDot, statusBadge, empty, debounce } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page } from '../cg/config.js';
@@ -49,11 +49,14 @@ async function show(id) {
   const actions = page.manage ? h('div', { class: 'actions' },
     h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'status' }, onclick: () => editStatus(x) }, '变更状态'),
     x.is_formal ? h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'certificate' }, onclick: () => addCert(x) }, '登记执法证') : null,
-    h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'exam' }, onclick: () => addExam(x) }, '登记考试')) : null;
+    h('button', { class: 'btn btn-sm', type: 'button', dataset: { action: 'exam' }, onclick: () => addExam(x) }, '登记考试'),
+    h('label', { class: 'btn btn-sm' }, '上传照片', h('input', { type: 'file', accept: 'image/*', hidden: true, dataset: { action: 'photo' },
+      onchange: async (e) => { const f = e.target.files[0]; if (!f) return; const up = await upload(f); await patch(`${API}/people/${x.id}`, { photo: up.token }); toast('照片已更新', 'ok'); show(x.id); } }))) : null;
   clear(detail,
     h('div', { class: 'page-head' }, h('h2', null, x.name, ' ', statusBadge(x.status, x.status_label)), actions),
     h('p', null, x.enforcement.certified ? h('span', { class: 'badge ok' }, '✔ 可以从事行政执法活动') : h('span', { class: 'form-error' }, `✘ ${x.enforcement.reason}`)),
     x.duty.allowed ? null : h('p', { class: 'form-error' }, `上岗限制：${x.duty.reason}`),
+    x.photo_url ? h('img', { src: x.photo_url, alt: `${x.name}的照片`, class: 'person-photo', width: 96, style: { float: 'right', borderRadius: '6px', marginLeft: '12px' } }) : null,
     kv([['工号', x.employee_no], ['类别', `${x.kind_label}（${x.force_label}）`], ['岗位', x.post], ['单位', x.department_name],
       ['街道代码', x.street_code], ['电话', x.phone], ['入职', x.joined_on], ['离职', x.left_on]]),
     h('h3', null, '行政执法证'),
