@@ -33,6 +33,7 @@ def certify(session: Session, username: str, *, valid_to: date = date(2030, 12, 
             session.add(Certificate(person_id=person.id, number=f"T{user_id:08d}", issuing_body="海门区人民政府",
                                     scope="城市管理", scopes=[], valid_from=date(2018, 1, 1), valid_to=valid_to))
         else:
+            cert.valid_from = min(cert.valid_from, valid_to - timedelta(days=730))
             cert.valid_to, cert.revoked_at = valid_to, None
         session.flush()
         session.expire(person)

@@ -158,3 +158,13 @@ def test_case_page_and_documents_visible_only_in_region(ef, client, auth):
     assert client.get(f"/api/v1/enforcement/cases/{cid}", headers=auth("citizen1")).status_code == 403
     assert client.get("/api/v1/enforcement/cases/999999", headers=auth("officer1")).status_code == 404
     _ = timedelta
+
+
+def test_summary_retry_with_idempotency_key_creates_one_decision(ef, client, auth):
+    body = {"cause": "占道经营", "party_name": "孙七", "penalty_types": ["warning"], "legal_basis": "条例第36条",
+            "facts": "摆摊", "officer_ids": [ef.ids["officer1"], ef.ids["officer2"]], "lon": ef.lon, "lat": ef.lat}
+    h = {**auth("officer1"), "Idempotency-Key": "phone-retry-0001"}
+    a = client.post("/api/v1/enforcement/summary", json=body, headers=h)
+    b = client.post("/api/v1/enforcement/summary", json=body, headers=h)
+    assert a.status_code == b.status_code == 201 and b.headers.get("Idempotent-Replayed") == "true"
+    assert a.json()["case"]["id"] == b.json()["case"]["id"]

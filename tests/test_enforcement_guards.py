@@ -416,3 +416,9 @@ def test_discretion_standard_bounds_the_fine(g):
              **{**body, "discretion_facts": {"mood": "bad"}})
     out = g.act(cid, "end-investigation", "officer1", **{**body, "fine_amount": "300"})
     assert out["case"]["discretion"]["standard_id"] and out["case"]["discretion"]["tier"] == "一般"
+
+
+def test_revoked_decision_is_not_published(g):
+    cid, _ = _decided(g)
+    g.act(cid, "revoke", "leader1", reason="自行纠正")
+    g.refuse(cid, "publish", "officer1", "decision_revoked")

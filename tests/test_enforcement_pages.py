@@ -29,6 +29,9 @@ def test_public_decisions_page_needs_no_login(client):
     assert r.status_code == 200 and "行政处罚决定公示" in r.text
     r = client.get("/api/v1/public/decisions", params={"page_size": 5})
     assert r.status_code == 200 and set(r.json()) == {"items", "total", "page", "page_size"}
+    demo = [i for i in r.json()["items"] if i["cause"] == "擅自占用人行道设摊经营"]  # the demo's published decision
+    assert demo and demo[0]["party_name"] == "陈**" and demo[0]["id_number"].startswith("3206")
+    assert "0315" not in demo[0]["id_number"]
 
 
 def test_officers_picker(client, auth):

@@ -11,6 +11,7 @@ from typing import Any
 EXTENSIONS: list[str] = [
     "chengguan.workforce.demo:load",  # workforce: personnel, certificates, training, equipment
     "chengguan.powers.demo:load",  # 权责清单 and 裁量基准 (demo data)
+    "chengguan.enforcement.demo:load",  # enforcement: an open case, a published decision, a 当场处罚
 ]
 
 

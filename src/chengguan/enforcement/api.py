@@ -7,14 +7,16 @@ import io
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
+from chengguan.core import idempotency
 from chengguan.core.deps import CurrentUser, DbSession, public_rate_limit
 from chengguan.core.errors import Invalid, NotFound
 from chengguan.enforcement import documents, schemas, service, views
@@ -47,10 +49,22 @@ def handover(session: DbSession, user: CurrentUser, body: schemas.HandoverIn) ->
 
 
 @router.post("/summary", status_code=201, operation_id="enforcement_summary_create")
-def summary_create(session: DbSession, user: CurrentUser, body: schemas.SummaryIn) -> dict[str, Any]:
-    """当场处罚 (summary procedure), e.g. from the phone page."""
+def summary_create(session: DbSession, user: CurrentUser, body: schemas.SummaryIn,
+                   idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
+    """当场处罚 (summary procedure), e.g. from the phone page. With ``Idempotency-Key`` a retry over a bad
+    network returns the same decision and creates nothing new."""
+    key = idempotency.check_key(idempotency_key)
+    scope = f"enf-summary:{user.user_id}"
+    digest = idempotency.body_hash(body.model_dump(mode="json"))
+    if key:
+        prior = idempotency.replay(session, scope, key, digest)
+        if prior is not None:
+            return JSONResponse(prior[1], status_code=prior[0], headers={"Idempotent-Replayed": "true"})
     ec = service.summary_case(session, user, service.SummaryInput(**body.model_dump()))
-    return _detail(session, ec)
+    payload = jsonable_encoder(_detail(session, ec))
+    if key:
+        idempotency.store(session, scope, key, digest, 201, payload)
+    return JSONResponse(payload, status_code=201)
 
 
 @router.get("/cases", response_model=CasePage, operation_id="enforcement_work_list")
@@ -64,7 +78,7 @@ def work_list(session: DbSession, user: CurrentUser, mine: bool = True,
     bad = [s for s in statuses if s not in service.workflow.STATUS_LABELS]
     if bad:
         raise Invalid(f"未知状态：{', '.join(bad)}")
-    rows = service.work_list(session, user, mine=mine, status=statuses or list(service.workflow.ALLOWED)[:9],
+    rows = service.work_list(session, user, mine=mine, status=statuses or None,
                              overdue=overdue, page=page, page_size=page_size)
     return CasePage(items=[views.summary(c) for c in rows], page=page, page_size=page_size)
 

@@ -64,8 +64,9 @@ class EnforcementCase(Base):
         CheckConstraint(f"procedure in {PROCEDURES!r}", name="procedure"),
         CheckConstraint(f"party_type in {PARTY_TYPES!r}", name="party_type"),
         # The officers' work list: my open cases, nearest deadline first.
-        Index("ix_enf_cases_lead_due", "lead_officer_id", "status", "next_due_at"),
-        Index("ix_enf_cases_assist_due", "assist_officer_id", "status", "next_due_at"),
+        Index("ix_enf_cases_lead_due", "lead_officer_id", "next_due_at"),
+        Index("ix_enf_cases_assist_due", "assist_officer_id", "next_due_at"),
+        Index("ix_enf_cases_next_due", "next_due_at"),
         Index("ix_enf_cases_status_due", "status", "next_due_at"),
         Index("ix_enf_cases_party", "party_id_no"),
     )

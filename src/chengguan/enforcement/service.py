@@ -164,9 +164,10 @@ class LeadInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def place_code(session: Session, street_code: str | None, lon: float | None, lat: float | None) -> str | None:
-    """The division the case belongs to (for permissions): the given street, the street at the point, or the
-    district."""
+def place_code(session: Session, street_code: str | None, lon: float | None, lat: float | None,
+               p: Principal | None = None) -> str | None:
+    """The division the case belongs to (for permissions): the given street, the street at the point, the
+    caller's own area (a phone without a position fix), or the district."""
     if street_code:
         return street_code
     from chengguan.geo import service as geo
@@ -175,6 +176,10 @@ def place_code(session: Session, street_code: str | None, lon: float | None, lat
         loc = geo.locate(session, lon, lat)
         if loc is not None:
             return str(loc.street_code)
+    elif p is not None:
+        own = [r for role in (Role.OFFICER, Role.AUXILIARY) for r in p.regions(role) if r]
+        if own:
+            return own[0]
     return str(geo.city_info(session).get("district_code") or "") or None
 
 
@@ -187,7 +192,7 @@ def _case_no(session: Session, at: datetime) -> str:
 def create_lead(session: Session, p: Principal, data: LeadInput, at: datetime | None = None) -> EnforcementCase:
     """案件来源登记: patrol, complaint, transfer from another agency, designated jurisdiction (指定管辖)."""
     at = _now(at)
-    data.street_code = place_code(session, data.street_code, data.lon, data.lat)
+    data.street_code = place_code(session, data.street_code, data.lon, data.lat, p)
     p.require((Role.OFFICER, Role.AUXILIARY, Role.LEADER, Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN),
               data.street_code, "登记执法线索")
     if data.source not in SOURCE_LABELS or data.source == "summary":
@@ -1369,7 +1374,7 @@ def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetim
     """当场处罚 (APL 51–53, 68–71): only a warning or a fine ≤ ¥200 (citizen) / ≤ ¥3,000 (organisation); the
     numbered decision is handed over on the spot; cash only ≤ ¥100 or hard to collect later."""
     at = _now(at)
-    data.street_code = place_code(session, data.street_code, data.lon, data.lat)
+    data.street_code = place_code(session, data.street_code, data.lon, data.lat, p)
     _not_auxiliary_only(p, "当场处罚")
     p.require((Role.OFFICER,), data.street_code, "当场处罚")
     if p.user_id not in data.officer_ids:
@@ -1517,6 +1522,8 @@ def publish(session: Session, p: Principal, case_id: int, at: datetime | None = 
         raise Conflict("本案没有需要公示的处罚决定", code="nothing_to_publish")
     if d.published_at is not None:
         raise Conflict("已公示", code="already_published")
+    if ec.status == "revoked":
+        raise Conflict("处罚决定已撤销，不再公示", code="decision_revoked")
     d.published_at = at
     d.public = public_copy(session, ec)
     d.disclosure_end = R.months(at, int(R.v(session, R.DISCLOSURE_MONTHS)))  # type: ignore[call-overload]
@@ -1625,31 +1632,53 @@ def file_review(session: Session, p: Principal, case_id: int, *, scores: dict[st
 
 def work_list(session: Session, p: Principal, *, mine: bool = True, status: list[str] | None = None,
               overdue: bool | None = None, page: int = 1, page_size: int = 20) -> list[EnforcementCase]:
-    """Open cases nearest deadline first: the caller's own (lead or assisting officer), or all in the region."""
-    stmt = select(EnforcementCase)
-    statuses = status or list(workflow.ALLOWED)
+    """Cases with an open deadline, nearest first (index walks on ``next_due_at``), then open cases without one:
+    the caller's own (lead or assisting officer), or all in the caller's regions (``mine=False``)."""
+    from sqlalchemy import func
+
+    from chengguan.enforcement.models import OPEN_STATUSES
+
+    now = clock.now()
     if mine:
-        mine_stmt = [stmt.where(EnforcementCase.lead_officer_id == p.user_id, EnforcementCase.status.in_(statuses)),
-                     stmt.where(EnforcementCase.assist_officer_id == p.user_id, EnforcementCase.status.in_(statuses))]
-        if overdue:
-            mine_stmt = [s.where(EnforcementCase.next_due_at < clock.now()) for s in mine_stmt]
-        lim = page * page_size
-        rows: dict[int, EnforcementCase] = {}
-        for s in mine_stmt:
-            for c in session.scalars(s.order_by(EnforcementCase.next_due_at.is_(None), EnforcementCase.next_due_at,
-                                                EnforcementCase.id).limit(lim)):
-                rows[c.id] = c
-        ordered = sorted(rows.values(), key=lambda c: (c.next_due_at is None, c.next_due_at or clock.now(), c.id))
-        return ordered[(page - 1) * page_size: page * page_size]
-    stmt = stmt.where(EnforcementCase.status.in_(statuses))
+        sources = [EnforcementCase.lead_officer_id == p.user_id, EnforcementCase.assist_officer_id == p.user_id]
+    else:
+        regions = [r for role in STAFF for r in p.regions(role)]
+        if None in regions:
+            sources = [EnforcementCase.id > 0]
+        else:
+            conds = [EnforcementCase.street_code.like(f"{r}%") for r in dict.fromkeys(regions) if r]
+            sources = [or_(*conds)] if conds else [EnforcementCase.id < 0]
+    extra = []
+    if status:
+        extra.append(EnforcementCase.status.in_(status))
     if overdue:
-        stmt = stmt.where(EnforcementCase.next_due_at < clock.now())
-    regions = [r for role in STAFF for r in p.regions(role)]
-    if None not in regions:
-        conds = [EnforcementCase.street_code.like(f"{r}%") for r in regions if r]
-        stmt = stmt.where(or_(*conds)) if conds else stmt.where(EnforcementCase.id < 0)
-    return list(session.scalars(stmt.order_by(EnforcementCase.next_due_at.is_(None), EnforcementCase.next_due_at,
-                                              EnforcementCase.id).limit(page_size).offset((page - 1) * page_size)))
+        extra.append(EnforcementCase.next_due_at < now)
+    offset, limit = (page - 1) * page_size, page_size
+    from sqlalchemy.orm import load_only
+
+    E = EnforcementCase
+    light = load_only(E.id, E.case_no, E.procedure, E.status, E.source, E.cause, E.party_name, E.next_due_at,
+                      E.next_due_label, E.decision_no, E.lead_officer_id, E.assist_officer_id, E.version)
+    rows: dict[int, EnforcementCase] = {}
+    for src in sources:
+        stmt = (select(EnforcementCase).options(light).where(src, EnforcementCase.next_due_at.is_not(None), *extra)
+                .order_by(EnforcementCase.next_due_at, EnforcementCase.id).limit(offset + limit))
+        for c in session.scalars(stmt):
+            rows[c.id] = c
+    due = sorted(rows.values(), key=lambda c: (c.next_due_at, c.id))[offset:offset + limit]
+    if len(due) >= limit or overdue:
+        return due
+    n_due = sum(int(session.scalar(select(func.count()).select_from(EnforcementCase)
+                                   .where(src, EnforcementCase.next_due_at.is_not(None), *extra)) or 0)
+                for src in sources)
+    rest: list[EnforcementCase] = []
+    for src in sources:
+        stmt = (select(EnforcementCase).options(light).where(src, EnforcementCase.next_due_at.is_(None),
+                                              EnforcementCase.status.in_(status or OPEN_STATUSES))
+                .order_by(EnforcementCase.id.desc()).limit(max(0, offset - n_due) + limit))
+        rest += list(session.scalars(stmt))
+    rest = sorted({c.id: c for c in rest}.values(), key=lambda c: -c.id)
+    return due + rest[max(0, offset - n_due):][:limit - len(due)]
 
 
 def open_timers(session: Session, case_id: int) -> list[EnforcementTimer]:

@@ -88,7 +88,7 @@ def act(
     if to is not None and to != frm and (frm not in ALLOWED or to not in ALLOWED[frm]):
         raise Conflict(f"案件当前状态为“{STATUS_LABELS.get(frm, frm)}”，不能执行该操作", code="illegal_transition",
                        details={"status": frm, "action": action, "to": to})
-    if frm in TERMINAL and action not in ("file_review", "revoke", "withdraw_disclosure"):
+    if frm in TERMINAL and action not in ("file_review", "revoke", "withdraw_disclosure", "publish"):
         raise Conflict(f"案件{STATUS_LABELS.get(frm, frm)}，不能再办理", code="case_terminal")
     if to is not None and to != frm:
         ec.status = to

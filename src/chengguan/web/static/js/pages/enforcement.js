@@ -159,8 +159,8 @@ document.getElementById('new-lead').addEventListener('click', () => formDialog({
 }));
 
 (async () => {
+  document.getElementById('mine').checked = hasRole('officer');  // leaders and reviewers see their region
   officers = await get('/api/v1/enforcement/officers');
   await loadList();
   if (current) await open(current);
-  void hasRole;
 })();
