@@ -331,11 +331,11 @@ def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
         parts.append(select(literal(b).label("b"), k1.label("k1"), k2.label("k2"), *sums).group_by(*grp))
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     out: dict[str, dict[Any, dict[str, int]]] = {b: {} for b in branches}
+    wanted = {b: [(names.index(n) + 3, n) for n in _branch_names(s, b)] for b in branches}
     for row in session.execute(stmt):
-        m = row._mapping
-        b = m["b"]
-        key = m["k1"] if b == "grid" else (m["k1"], m["k2"]) if b == "post" else m["k2"]
-        out[b][key] = {n: int(m[n] or 0) for n in _branch_names(s, b)}
+        b = row[0]
+        key = row[1] if b == "grid" else (row[1], row[2]) if b == "post" else row[2]
+        out[b][key] = {n: int(row[i] or 0) for i, n in wanted[b]}
     return out
 
 
