@@ -196,7 +196,7 @@ def gather(session: Session, period: str | None) -> dict[str, Any]:
     cats = _categories(session, per)
     chans = _channels(session, per)
     hot = _hot_grids(session, per)
-    full = evaluation.evaluate_all(session, None, per.key)
+    full = evaluation.evaluate_all(session, None, per.key, units=("street", "district"), posts=False)
     streets, districts, depts = full["region"]["street"], full["region"]["district"], full["department"]
     from chengguan.assessment import service as assessment
 

@@ -444,18 +444,19 @@ def evaluate(session: Session, p: Principal | None, level: str, period: str | No
             "grades": s["grades"]}
 
 
-def evaluate_all(session: Session, p: Principal | None, period: str | None) -> dict[str, Any]:
-    """The full evaluation of a period — every region level, departments and posts — from one grid scan,
-    one department scan and the post scans (what the bulletin and the benchmark use)."""
+def evaluate_all(session: Session, p: Principal | None, period: str | None,
+                 units: tuple[str, ...] = tuple(UNITS), posts: bool = True) -> dict[str, Any]:
+    """The evaluation of a period at several levels — region ``units``, departments and (``posts``) posts — from
+    ONE scan of the facts (the bulletin asks for street, district and departments; the benchmark for all)."""
     _check(p)
     per = fx.parse_period(period)
     s = _settings(session)
-    sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"])
+    sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"] if posts else ["grid", "dept"])
     out: dict[str, Any] = {"period": {"key": per.key, "label": per.label}, "basis": s["basis"], "region": {}}
-    for unit in UNITS:
+    for unit in units:
         out["region"][unit] = _ranked(_region_rows(session, p, per, s, unit, sc["grid"]))
     out["department"] = _ranked(_department_rows(session, p, per, s, sc["dept"]))
-    out["post"] = _ranked(_post_rows(session, p, per, s, list(POSTS), sc))
+    out["post"] = _ranked(_post_rows(session, p, per, s, list(POSTS), sc)) if posts else []
     return out
 
 
