@@ -320,15 +320,20 @@ def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
     facts_sel = _facts(session, p, per, s["basis"], s["outcomes"])
     facts = facts_sel.cte("facts").prefix_with("MATERIALIZED") if len(branches) > 1 else facts_sel.subquery("facts")
     names = list(dict.fromkeys(n for b in branches for n in _branch_names(s, b)))
-    sums = [func.sum(case((COUNTS[n].pred(facts.c), 1), else_=0)).label(n) for n in names]
     no_text, no_int = cast(null(), String(15)), cast(null(), BigInteger)
+
+    def sums(b: str) -> list[Any]:  # each branch sums only its own counts (NULL for the others' columns)
+        mine = set(_branch_names(s, b))
+        return [(func.sum(case((COUNTS[n].pred(facts.c), 1), else_=0)) if n in mine else no_int).label(n)
+                for n in names]
+
     keys = {"grid": (facts.c.grid_code, no_int), "dept": (no_text, facts.c.dept),
             "post": (facts.c.actor_role, facts.c.actor_id), "reporter": (no_text, facts.c.reporter_user_id)}
     parts = []
     for b in branches:
         k1, k2 = keys[b]
         grp = [k for k in (k1, k2) if k is not no_text and k is not no_int]
-        parts.append(select(literal(b).label("b"), k1.label("k1"), k2.label("k2"), *sums).group_by(*grp))
+        parts.append(select(literal(b).label("b"), k1.label("k1"), k2.label("k2"), *sums(b)).group_by(*grp))
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     out: dict[str, dict[Any, dict[str, int]]] = {b: {} for b in branches}
     wanted = {b: [(names.index(n) + 3, n) for n in _branch_names(s, b)] for b in branches}
