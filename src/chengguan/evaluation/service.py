@@ -494,12 +494,18 @@ def _region_rows(session: Session, p: Principal | None, per: Period, s: dict[str
     n = UNITS[unit]
     grids = _grid_table(session)["units"][unit]  # {unit code: {region class: number of grids}}
     agg: dict[str, dict[str, int]] = {}
-    for g, counts in by_grid.items():
-        if g is None:
-            continue
-        tgt = agg.setdefault(g[:n], dict.fromkeys(names, 0))
-        for k in names:
-            tgt[k] += counts.get(k, 0)
+    if unit == "grid":
+        agg = {g: dict(c) for g, c in by_grid.items() if g is not None}
+    else:
+        for g, counts in by_grid.items():
+            if g is None:
+                continue
+            tgt = agg.get(g[:n])
+            if tgt is None:
+                agg[g[:n]] = dict(counts)
+            else:
+                for k, v in counts.items():
+                    tgt[k] += v
     keys = set(agg)
     if unit != "grid":  # every street/community/district appears, even without cases
         keys |= {k for k in grids if _visible(p, k)}
