@@ -93,8 +93,11 @@ def _daily(session: Session, per: fx.Period) -> dict[str, Any]:
 
 
 def _volumes(session: Session, per: fx.Period) -> dict[str, int]:
+    actions = ("report", "register", "dispatch", "feedback", "close", "self-dispose", "void", "reject",
+               "approve-extension", "urge")  # listed: the (action, at) index serves the period filter
     rows = dict(session.execute(select(CaseEvent.action, func.count()).where(
-        CaseEvent.at >= per.since, CaseEvent.at < per.until).group_by(CaseEvent.action)).all())
+        CaseEvent.action.in_(actions), CaseEvent.at >= per.since, CaseEvent.at < per.until)
+        .group_by(CaseEvent.action)).all())
     late = int(session.scalar(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.at >= per.since, CaseEvent.at < per.until, CaseEvent.action == "feedback",
         CaseEvent.met_deadline.is_(False))) or 0)
@@ -193,7 +196,7 @@ def gather(session: Session, period: str | None) -> dict[str, Any]:
     cats = _categories(session, per)
     chans = _channels(session, per)
     hot = _hot_grids(session, per)
-    full = evaluation.evaluate_all(session, None, per.key)
+    full = evaluation.evaluate_all(session, None, per.key, units=("street", "district"), posts=False)
     streets, districts, depts = full["region"]["street"], full["region"]["district"], full["department"]
     from chengguan.assessment import service as assessment
 

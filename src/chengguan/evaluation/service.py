@@ -84,6 +84,11 @@ def _a(*names: str) -> Callable[[Any], ColumnElement[bool]]:
     return lambda c: c.action.in_(names) if len(names) > 1 else c.action == names[0]
 
 
+# Every action a count looks at: the facts are restricted to them, so the period filter on events can use the
+# (action, at) index instead of scanning the whole log.
+ACTIONS = ("report", "request-verify", "verify", "register", "reject", "void", "merge", "suspend", "approve-suspend",
+           "dispatch", "return", "approve-return", "feedback", "approve-extension", "check", "close",
+           "self-dispose", "urge")
 PATROL_CHANNELS = ("patrol",)
 DISCOVERY_CHANNELS = ("patrol", "video")
 
@@ -286,6 +291,7 @@ def _facts(session: Session, p: Principal | None, per: Period, basis: str, outco
             case((CaseEvent.action.in_(("close", "self-dispose")), outcome), else_=None).label("outcome"),
         )
         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+        .where(CaseEvent.action.in_(ACTIONS))
     )
     if basis == "due":
         stmt = stmt.where(CaseEvent.at >= per.since, CaseEvent.at < per.until)
@@ -314,22 +320,27 @@ def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
     facts_sel = _facts(session, p, per, s["basis"], s["outcomes"])
     facts = facts_sel.cte("facts").prefix_with("MATERIALIZED") if len(branches) > 1 else facts_sel.subquery("facts")
     names = list(dict.fromkeys(n for b in branches for n in _branch_names(s, b)))
-    sums = [func.sum(case((COUNTS[n].pred(facts.c), 1), else_=0)).label(n) for n in names]
     no_text, no_int = cast(null(), String(15)), cast(null(), BigInteger)
+
+    def sums(b: str) -> list[Any]:  # each branch sums only its own counts (NULL for the others' columns)
+        mine = set(_branch_names(s, b))
+        return [(func.sum(case((COUNTS[n].pred(facts.c), 1), else_=0)) if n in mine else no_int).label(n)
+                for n in names]
+
     keys = {"grid": (facts.c.grid_code, no_int), "dept": (no_text, facts.c.dept),
             "post": (facts.c.actor_role, facts.c.actor_id), "reporter": (no_text, facts.c.reporter_user_id)}
     parts = []
     for b in branches:
         k1, k2 = keys[b]
         grp = [k for k in (k1, k2) if k is not no_text and k is not no_int]
-        parts.append(select(literal(b).label("b"), k1.label("k1"), k2.label("k2"), *sums).group_by(*grp))
+        parts.append(select(literal(b).label("b"), k1.label("k1"), k2.label("k2"), *sums(b)).group_by(*grp))
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     out: dict[str, dict[Any, dict[str, int]]] = {b: {} for b in branches}
+    wanted = {b: [(names.index(n) + 3, n) for n in _branch_names(s, b)] for b in branches}
     for row in session.execute(stmt):
-        m = row._mapping
-        b = m["b"]
-        key = m["k1"] if b == "grid" else (m["k1"], m["k2"]) if b == "post" else m["k2"]
-        out[b][key] = {n: int(m[n] or 0) for n in _branch_names(s, b)}
+        b = row[0]
+        key = row[1] if b == "grid" else (row[1], row[2]) if b == "post" else row[2]
+        out[b][key] = {n: int(row[i] or 0) for i, n in wanted[b]}
     return out
 
 
@@ -438,18 +449,19 @@ def evaluate(session: Session, p: Principal | None, level: str, period: str | No
             "grades": s["grades"]}
 
 
-def evaluate_all(session: Session, p: Principal | None, period: str | None) -> dict[str, Any]:
-    """The full evaluation of a period — every region level, departments and posts — from one grid scan,
-    one department scan and the post scans (what the bulletin and the benchmark use)."""
+def evaluate_all(session: Session, p: Principal | None, period: str | None,
+                 units: tuple[str, ...] = tuple(UNITS), posts: bool = True) -> dict[str, Any]:
+    """The evaluation of a period at several levels — region ``units``, departments and (``posts``) posts — from
+    ONE scan of the facts (the bulletin asks for street, district and departments; the benchmark for all)."""
     _check(p)
     per = fx.parse_period(period)
     s = _settings(session)
-    sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"])
+    sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"] if posts else ["grid", "dept"])
     out: dict[str, Any] = {"period": {"key": per.key, "label": per.label}, "basis": s["basis"], "region": {}}
-    for unit in UNITS:
+    for unit in units:
         out["region"][unit] = _ranked(_region_rows(session, p, per, s, unit, sc["grid"]))
     out["department"] = _ranked(_department_rows(session, p, per, s, sc["dept"]))
-    out["post"] = _ranked(_post_rows(session, p, per, s, list(POSTS), sc))
+    out["post"] = _ranked(_post_rows(session, p, per, s, list(POSTS), sc)) if posts else []
     return out
 
 
@@ -482,12 +494,18 @@ def _region_rows(session: Session, p: Principal | None, per: Period, s: dict[str
     n = UNITS[unit]
     grids = _grid_table(session)["units"][unit]  # {unit code: {region class: number of grids}}
     agg: dict[str, dict[str, int]] = {}
-    for g, counts in by_grid.items():
-        if g is None:
-            continue
-        tgt = agg.setdefault(g[:n], dict.fromkeys(names, 0))
-        for k in names:
-            tgt[k] += counts.get(k, 0)
+    if unit == "grid":
+        agg = {g: dict(c) for g, c in by_grid.items() if g is not None}
+    else:
+        for g, counts in by_grid.items():
+            if g is None:
+                continue
+            tgt = agg.get(g[:n])
+            if tgt is None:
+                agg[g[:n]] = dict(counts)
+            else:
+                for k, v in counts.items():
+                    tgt[k] += v
     keys = set(agg)
     if unit != "grid":  # every street/community/district appears, even without cases
         keys |= {k for k in grids if _visible(p, k)}
