@@ -34,7 +34,10 @@ def _reset_caches() -> None:
     from chengguan.system import settings as cfg
     from chengguan.worktime import service as worktime_service
 
+    from chengguan.outbox import service as outbox_service
+
     geo_service.invalidate()
+    outbox_service.subscriptions_changed()
     catalog_service.invalidate()
     cfg.invalidate()
     worktime_service.invalidate()

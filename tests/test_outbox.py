@@ -55,6 +55,7 @@ def test_webhook_is_signed_and_published_for_matching_topics(db_session, client,
     db_session.add(WebhookSubscription(name="partner", url="https://partner.example/hook", secret="s3cret",
                                        topics=["case.dispatched", "case.closed"]))
     db_session.commit()  # test setup: releases a savepoint inside the test's transaction
+    outbox.subscriptions_changed()  # as the subscriptions API does
     flow = Flow(client, auth)
     flow.to_dispatched()
     msgs = db_session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "webhook")).all()
