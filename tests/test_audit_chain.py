@@ -16,7 +16,7 @@ T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SHA = hashlib.sha256(b"body-camera clip").hexdigest()
 
 
-def _chain(s, subject="enf_case:1", n=5):
+def _chain(s, subject="enf_case:t1", n=5):
     return [audit.record(s, subject=subject, action=f"act{i}", actor_id=7, at=T0 + timedelta(minutes=i),
                          location={"lon": 120.86, "lat": 32.01, "address": "人民路"}, device_id="BWC-0042",
                          payload={"step": i, "note": "现场检查", "fine": 200.5, "big": 1e20, "tiny": 1e-7,
@@ -39,7 +39,7 @@ def _untrigger(s):
         s.execute(text("DROP TRIGGER audit_log_no_delete"))
 
 
-def _problems(s, stream="enf_case:1"):
+def _problems(s, stream="enf_case:t1"):
     (rep,) = audit.verify(s, stream)
     return [(p.seq, p.kind) for p in rep.problems]
 
@@ -51,7 +51,7 @@ def test_chain_links_and_verifies(db_session):
     assert es[1].media == [{"sha256": SHA, "kind": "video", "name": "clip.mp4"}]
     db_session.expire_all()  # re-read from the database: the hash must survive the round trip
     assert _problems(db_session) == []
-    other = audit.record(db_session, subject="enf_case:2", action="register", actor_id=1, at=T0, payload={})
+    other = audit.record(db_session, subject="enf_case:t2", action="register", actor_id=1, at=T0, payload={})
     assert other.seq == 1  # one chain per stream
     assert all(r.ok for r in audit.verify(db_session))
 
@@ -82,7 +82,7 @@ def test_database_trigger_refuses_raw_sql(db_session):
 def test_verify_catches_an_altered_row(db_session):
     _chain(db_session)
     _untrigger(db_session)
-    db_session.execute(text("UPDATE audit_log SET payload = :p WHERE stream = 'enf_case:1' AND seq = 3"),
+    db_session.execute(text("UPDATE audit_log SET payload = :p WHERE stream = 'enf_case:t1' AND seq = 3"),
                        {"p": '{"step": 3, "note": "篡改", "fine": 200.5}'})
     db_session.expire_all()
     assert _problems(db_session) == [(3, "altered")]
@@ -91,10 +91,10 @@ def test_verify_catches_an_altered_row(db_session):
 def test_verify_catches_a_deleted_row_and_a_deleted_tail(db_session):
     _chain(db_session)
     _untrigger(db_session)
-    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:1' AND seq = 2"))
+    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:t1' AND seq = 2"))
     db_session.expire_all()
     assert _problems(db_session) == [(2, "missing")]
-    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:1' AND seq = 5"))
+    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:t1' AND seq = 5"))
     db_session.expire_all()
     assert (5, "missing") in _problems(db_session)
 
@@ -104,7 +104,7 @@ def test_verify_catches_reordered_rows(db_session):
     _untrigger(db_session)
     # Swap entries 2 and 3 (through a free seq, as the unique constraint requires).
     for a, b in ((2, 99), (3, 2), (99, 3)):
-        db_session.execute(text("UPDATE audit_log SET seq = :b WHERE stream = 'enf_case:1' AND seq = :a"),
+        db_session.execute(text("UPDATE audit_log SET seq = :b WHERE stream = 'enf_case:t1' AND seq = :a"),
                            {"a": a, "b": b})
     db_session.expire_all()
     probs = _problems(db_session)
@@ -118,11 +118,11 @@ def test_record_refuses_bad_input(db_session):
     for kw in (dict(media=[{"sha256": "abc"}]), dict(media=[{"sha256": SHA, "kind": "smell"}]),
                dict(location={"lon": "east"}), dict(subject=""), dict(action=""),
                dict(at=datetime(2026, 1, 1)), dict(payload={"x": object()})):
-        args = dict(subject="enf_case:9", action="a", actor_id=1, at=T0, payload={})
+        args = dict(subject="enf_case:t9", action="a", actor_id=1, at=T0, payload={})
         args.update(kw)
         with pytest.raises(Invalid):
             audit.record(db_session, **args)
-    assert db_session.scalar(select(AuditEntry).where(AuditEntry.subject == "enf_case:9")) is None
+    assert db_session.scalar(select(AuditEntry).where(AuditEntry.subject == "enf_case:t9")) is None
 
 
 # ---------------------------------------------------------------- CLI and API
@@ -149,20 +149,20 @@ def cli(db_session, monkeypatch):
 
 def test_cli_verify_reports_which_entries(db_session, cli):
     _chain(db_session)
-    _chain(db_session, subject="enf_case:2", n=2)
+    _chain(db_session, subject="enf_case:t2", n=2)
     r = cli("audit", "verify")
     assert r.exit_code == 0, r.output
-    assert "enf_case:1" in r.output and "0 条异常" in r.output
+    assert "enf_case:t1" in r.output and "0 条异常" in r.output
     _untrigger(db_session)
-    db_session.execute(text("UPDATE audit_log SET actor_id = 8 WHERE stream = 'enf_case:1' AND seq = 4"))
-    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:1' AND seq = 2"))
+    db_session.execute(text("UPDATE audit_log SET actor_id = 8 WHERE stream = 'enf_case:t1' AND seq = 4"))
+    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:t1' AND seq = 2"))
     db_session.expire_all()
     r = cli("audit", "verify")
     assert r.exit_code == 1
     assert "altered" in r.output and "第 4 条" in r.output and "missing" in r.output and "1 条异常" in r.output
-    ok = cli("audit", "verify", "--stream", "enf_case:2")
-    assert ok.exit_code == 0 and "enf_case:1" not in ok.output
-    assert cli("audit", "verify", "--stream", "enf_case:404").exit_code == 2
+    ok = cli("audit", "verify", "--stream", "enf_case:t2")
+    assert ok.exit_code == 0 and "enf_case:t1" not in ok.output
+    assert cli("audit", "verify", "--stream", "enf_case:t404").exit_code == 2
 
 
 def test_api_records_and_reads_a_subject(client, auth, db_session):
@@ -176,25 +176,25 @@ def test_api_records_and_reads_a_subject(client, auth, db_session):
     body = {"action": "现场检查", "at": "2026-11-20T10:00:00+08:00", "device_id": "BWC-0042",
             "location": {"lon": 120.86, "lat": 32.01, "address": "人民路"}, "payload": {"note": "开启执法记录仪"},
             "media": [{"file_id": fid}]}
-    r = client.post("/api/v1/audit/enf_case:77", json=body, headers=auth("officer1"))
+    r = client.post("/api/v1/audit/enf_case:t77", json=body, headers=auth("officer1"))
     assert r.status_code == 201, r.text
     e = r.json()
     assert e["seq"] == 1 and e["media"][0]["sha256"] == sha and e["media"][0]["kind"] == "photo"
-    assert client.post("/api/v1/audit/enf_case:77", json={"action": "询问"}, headers=auth("assistant1")).status_code == 201
-    assert client.post("/api/v1/audit/enf_case:77", json={"action": "x"}, headers=auth("citizen1")).status_code == 403
-    assert client.post("/api/v1/audit/enf_case:77", json={"action": "x"}).status_code == 401
+    assert client.post("/api/v1/audit/enf_case:t77", json={"action": "询问"}, headers=auth("assistant1")).status_code == 201
+    assert client.post("/api/v1/audit/enf_case:t77", json={"action": "x"}, headers=auth("citizen1")).status_code == 403
+    assert client.post("/api/v1/audit/enf_case:t77", json={"action": "x"}).status_code == 401
     assert client.post("/api/v1/audit/bad subject", json={"action": "x"}, headers=auth("officer1")).status_code == 422
-    assert client.post("/api/v1/audit/enf_case:77", json={"action": "x", "media": [{"file_id": 99999999}]},
+    assert client.post("/api/v1/audit/enf_case:t77", json={"action": "x", "media": [{"file_id": 99999999}]},
                        headers=auth("officer1")).status_code == 404
-    assert client.post("/api/v1/audit/enf_case:77", json={"action": "x", "media": [{"file_id": fid, "sha256": "0" * 64}]},
+    assert client.post("/api/v1/audit/enf_case:t77", json={"action": "x", "media": [{"file_id": fid, "sha256": "0" * 64}]},
                        headers=auth("officer1")).status_code == 422
-    assert client.post("/api/v1/audit/enf_case:77", json={"action": "x", "location": {"lon": 500}},
+    assert client.post("/api/v1/audit/enf_case:t77", json={"action": "x", "location": {"lon": 500}},
                        headers=auth("officer1")).status_code == 422
-    r = client.get("/api/v1/audit/enf_case:77", headers=auth("reviewer1"))
+    r = client.get("/api/v1/audit/enf_case:t77", headers=auth("reviewer1"))
     assert r.status_code == 200
     doc = r.json()
     assert doc["ok"] and [i["seq"] for i in doc["items"]] == [1, 2] and doc["items"][0]["device_id"] == "BWC-0042"
-    assert client.get("/api/v1/audit/enf_case:77", headers=auth("assistant1")).status_code == 403
+    assert client.get("/api/v1/audit/enf_case:t77", headers=auth("assistant1")).status_code == 403
     assert files  # the upload went through core.files (SHA-256 computed there)
 
 
@@ -241,9 +241,9 @@ def test_concurrent_writers_never_fork_a_chain(engine):
 
 
 def test_verify_reports_a_chain_whose_entries_are_all_gone(db_session):
-    _chain(db_session, subject="enf_case:3", n=2)
+    _chain(db_session, subject="enf_case:t3", n=2)
     _untrigger(db_session)
-    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:3'"))
+    db_session.execute(text("DELETE FROM audit_log WHERE stream = 'enf_case:t3'"))
     db_session.expire_all()
-    assert _problems(db_session, "enf_case:3") == [(1, "missing")]
-    assert any(r.stream == "enf_case:3" and not r.ok for r in audit.verify(db_session))
+    assert _problems(db_session, "enf_case:t3") == [(1, "missing")]
+    assert any(r.stream == "enf_case:t3" and not r.ok for r in audit.verify(db_session))

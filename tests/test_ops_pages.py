@@ -84,8 +84,10 @@ def test_likely_duplicates_carry_their_position_for_the_map(client, auth):
     from casehelpers import Flow
 
     f = Flow(client, auth)
-    a = f.report(description="占道经营 甲")
-    b = f.report(description="占道经营 乙")
+    # a point of their own: the demo's open cases at the usual test point would fill the top five
+    at = {"lon": f.lon + 0.00007, "lat": f.lat + 0.00005}
+    a = f.report(description="占道经营 甲", **at)
+    b = f.report(description="占道经营 乙", **at)
     r = client.get(f"/api/v1/cases/{b['id']}/duplicates", headers=auth("shiftlead1"))
     assert r.status_code == 200
     hit = next(d for d in r.json()["items"] if d["id"] == a["id"])
