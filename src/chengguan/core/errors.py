@@ -106,14 +106,17 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, message), exc.status_code, headers=getattr(exc, "headers", None))
 
     from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from chengguan.core.db import DatabaseBusy
 
     @app.exception_handler(DatabaseBusy)
     @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
     async def _busy(request: Request, exc: Exception) -> JSONResponse:
         text = str(exc).lower()
-        if isinstance(exc, DatabaseBusy) or "database is locked" in text or "lock" in text and "timeout" in text:
+        # PoolTimeout: every database connection of this process is in use (a burst of clients).
+        if isinstance(exc, DatabaseBusy | PoolTimeout) or "database is locked" in text or "lock" in text and "timeout" in text:
             # Not the caller's fault and not a bug: the server is saturated. Retry shortly.
             return JSONResponse(error_body("busy", "系统繁忙，请稍后重试"), 503, headers={"Retry-After": "2"})
         log.exception("database error on %s %s", request.method, request.url.path)
