@@ -31,10 +31,9 @@ def _reset_caches() -> None:
     from chengguan.catalog import service as catalog_service
     from chengguan.core.ratelimit import limiter
     from chengguan.geo import service as geo_service
+    from chengguan.outbox import service as outbox_service
     from chengguan.system import settings as cfg
     from chengguan.worktime import service as worktime_service
-
-    from chengguan.outbox import service as outbox_service
 
     geo_service.invalidate()
     outbox_service.subscriptions_changed()
