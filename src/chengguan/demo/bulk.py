@@ -156,7 +156,6 @@ class _Sim:
         self.ctx, self.out, self.id, self.end = ctx, out, case_id, end
         self.seq = 0
         self.case: dict[str, Any] = {}
-        self.done = False  # the simulated life reached ``end``
 
     # -- the clock of the current step (as workflow._open_step)
     def open_step(self, step: str | None, at: datetime) -> None:
@@ -177,7 +176,6 @@ class _Sim:
               data: dict[str, Any] | None = None) -> bool:
         """Append the transition (as workflow.transition). False when ``at`` is past the end of history."""
         if at > self.end:
-            self.done = True
             return False
         c = self.case
         frm = c["status"]
@@ -293,8 +291,8 @@ class _Sim:
             self.event(t, "reject", "rejected", leader, Role.SHIFT_LEADER, opinion="不符合立案条件")
             return
         if r < 0.08:
-            if self.event(t, "merge", "merged", self.person(Role.ACCEPTOR), Role.ACCEPTOR, opinion="重复上报，合并"):
-                c["merged_into_id"] = None  # the surviving case is not modelled in bulk history
+            # merged_into_id stays empty: the surviving case is not modelled in bulk history
+            self.event(t, "merge", "merged", self.person(Role.ACCEPTOR), Role.ACCEPTOR, opinion="重复上报，合并")
             return
         if not self.event(t, "register", "registered", leader, Role.SHIFT_LEADER):
             return
