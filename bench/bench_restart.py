@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from common import OUT, ROOT, machine
 
 
