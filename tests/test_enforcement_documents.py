@@ -55,10 +55,12 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
     m = ef.act(cid, "measure", "officer1", kind="preserve", items=[{"name": "摊车", "quantity": "1辆"}],
                officer_ids=two, approved_by=ef.ids["leader1"])["measures"][0]
     ef.act(cid, "measure-end", "officer1", measure_id=m["id"], outcome="return")
-    ef.act(cid, "measure", "officer1", kind="seize", items=[{"name": "货物", "quantity": "3箱"}],
-           officer_ids=two, approved_by=ef.ids["leader1"])
+    seized = ef.act(cid, "measure", "officer1", kind="seize", items=[{"name": "货物", "quantity": "3箱"}],
+                    officer_ids=two, approved_by=ef.ids["leader1"])["measures"][-1]
+    ef.act(cid, "measure-end", "officer1", measure_id=seized["id"], outcome="confiscate")
     ef.act(cid, "end-investigation", "officer1", outcome="penalty", facts="占道经营", legal_basis="条例第36条",
-           penalty_types=["fine"], fine_amount="5000", correction_order="立即改正")
+           penalty_types=["fine", "confiscation"], fine_amount="5000", confiscation_amount="600",
+           correction_order="立即改正")
     ef.act(cid, "approve", "leader1")
     ef.act(cid, "collective", "leader1", participants=["甲", "乙", "丙"], content="讨论", conclusion="同意")
     ef.act(cid, "legal-review", "reviewer1", passed=True, opinion="同意", items={"facts": "事实清楚"})
@@ -76,8 +78,15 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
         out = ef.act(cid, "decide", "leader1")
         dec = next(d for d in out["documents"] if d["doc_type"] == "penalty_decision")
         ef.act(cid, "serve", "officer1", document_id=dec["id"], method="direct", recipient="张三", signed_by="张三")
+        ef.act(cid, "dispose", "officer1", measure_id=seized["id"], method="destroy", officer_ids=two,
+               basis="假冒伪劣商品依法应当销毁", witness="监销人王五", place="区罚没物品仓库", result="已粉碎销毁")
     with clock.frozen(clock.now() + timedelta(days=60)):
-        ef.act(cid, "demand", "officer1")
+        out = ef.act(cid, "demand", "officer1")
+        dem = next(d for d in out["documents"] if d["doc_type"] == "demand")
+        ef.act(cid, "serve", "officer1", document_id=dem["id"], method="direct", recipient="张三", signed_by="张三")
+    with clock.frozen(clock.now() + timedelta(days=250)):
+        ef.act(cid, "apply-court", "leader1", note="", court="海门区人民法院")
+        ef.act(cid, "close", "leader1")
     s = ef.post("/api/v1/enforcement/summary", "officer1",
                 {"cause": "占道经营", "party_name": "李四", "penalty_types": ["warning"], "legal_basis": "条例",
                  "facts": "摆摊", "officer_ids": two, "lon": ef.lon, "lat": ef.lat}, 201)
@@ -98,12 +107,17 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
 
     docs = db_session.scalars(select(EnforcementDocument).where(
         EnforcementDocument.case_id.in_([cid, s["case"]["id"], cid2, cid3, cid4]))).all()
-    by_type = {d.doc_type: d for d in docs}
+    by_type = {d.doc_type: d for d in sorted(docs, key=lambda d: (d.case_id == cid, d.id))}  # the full case wins
     assert set(documents.TYPES) <= set(by_type), set(documents.TYPES) - set(by_type)
     key_text = {"penalty_decision": ["行政处罚决定书", "百分之三", "六十日"], "prior_notice": ["陈述", "申辩"], "hearing_rights_notice": ["五个工作日"],
                 "summary_decision": ["当场", "备案"], "demand": ["催告", "十个工作日"], "seizure_decision": ["货物", "三十日"],
                 "service_receipt": ["送达回证", "直接送达"], "file_cover": ["一案一卷"], "hearing_summons": ["回避"],
-                "transfer_letter": ["市场监管局"], "legal_review_opinion": ["事实清楚"]}
+                "transfer_letter": ["市场监管局"], "legal_review_opinion": ["事实清楚"],
+                "hearing_announcement": ["公告", "听证室", "旁听"], "late_fine_decision": ["加处罚款", "百分之三", "5000"],
+                "court_application": ["海门区人民法院", "第五十五条", "此致", "被申请人"],
+                "disposal_record": ["货物", "销毁", "监销人王五", "第七十四条"],
+                "inquiry_record": ["问：", "是否摆摊", "答：", "询问人"],
+                "closure_approval": ["罚没物品处理", "销毁"]}
     for doc_type, doc in by_type.items():
         r = client.get(f"/api/v1/enforcement/documents/{doc.id}.pdf", headers=auth("officer1"))
         assert r.status_code == 200 and r.content.startswith(b"%PDF"), doc_type

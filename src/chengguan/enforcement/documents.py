@@ -378,7 +378,9 @@ def b_closure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
         how = "已移送并取得回执"
     else:
         how = "决定已送达"
-    disposed = [f"{d.doc_no}（{(d.data or {}).get('fields', [[None, None]] * 4)[3][1]}）"
+    from chengguan.enforcement.service import DISPOSAL_METHODS
+
+    disposed = [f"{d.doc_no}（{DISPOSAL_METHODS.get((d.data or {}).get('method'), '—')}）"
                 for d in session.scalars(select(EnforcementDocument).where(
                     EnforcementDocument.case_id == ec.id, EnforcementDocument.doc_type == "disposal_record"))]
     return {"fields": [["案由", ec.cause], ["决定书文号", ec.decision_no or "—"], ["处罚内容", _penalty(ec)],
@@ -413,6 +415,8 @@ def b_hearing_announcement(session: Session, ec: EnforcementCase, x: dict[str, A
 def b_late_fine(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
     rate = Decimal(str(R.v(session, R.LATE_RATE)))
     pct = f"{(rate * 100).normalize():f}"
+    digits = "零一二三四五六七八九十"
+    pct_cn = f"百分之{digits[int(pct)]}" if pct.isdigit() and int(pct) <= 10 else f"{pct}%"
     start = _day(ec.payment_due_at + timedelta(days=1)) if ec.payment_due_at else "—"
     return {"fields": [["原处罚决定书文号", ec.decision_no or "—"], ["罚款数额", f"人民币{ec.fine_amount}元"],
                        ["缴款期限届满日", _day(ec.payment_due_at)], ["加处罚款起算日", start],
@@ -422,7 +426,7 @@ def b_late_fine(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dic
                 f"本机关于{_day(ec.decided_at)}对你（单位）作出{ec.decision_no}行政处罚决定，处以罚款人民币{ec.fine_amount}元，"
                 f"该决定书已于{_day(ec.served_at)}送达，并已告知你（单位）到期不缴纳罚款将加处罚款。你（单位）逾期未缴纳罚款。",
                 f"依据《中华人民共和国行政处罚法》第七十二条第一款第（一）项、《中华人民共和国行政强制法》第四十五条的规定，"
-                f"本机关决定：自{start}起，每日按罚款数额的百分之{pct}对你（单位）加处罚款，加处罚款的数额不超过罚款的数额。"
+                f"本机关决定：自{start}起，每日按罚款数额的{pct_cn}对你（单位）加处罚款，加处罚款的数额不超过罚款的数额。"
                 "申请行政复议或者提起行政诉讼期间，加处罚款不予计算。",
                 "请你（单位）立即将罚款及加处罚款缴至指定银行或者通过电子支付系统缴纳。逾期仍不履行的，本机关将依法申请人民法院强制执行。"],
             "remedies": _remedies()}
@@ -460,11 +464,12 @@ def b_disposal(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict
     assert m is not None
     proceeds = (f"人民币{x.get('proceeds')}元，已全部上缴国库（缴库凭证{x.get('treasury_ref')}）"
                 if x.get("proceeds") is not None else "—")
-    return {"fields": [["原处罚决定书文号", ec.decision_no or "—"], ["原物品持有人", ec.party_name],
+    return {"measure_id": m.id, "method": x["method"],  # kept: the closure checks each confiscated lot was disposed of
+            "fields": [["原处罚决定书文号", ec.decision_no or "—"], ["原物品持有人", ec.party_name],
                        ["原扣押（保存）文书", _doc_no(session, m.document_id)], ["处理方式", DISPOSAL_METHODS.get(x["method"], x["method"])],
                        ["处理地点", x.get("place") or "—"], ["执行人", _users(session, x.get("officer_ids") or [])],
-                       ["监销（见证）人", x.get("witness") or "—"], ["处理理由和依据", x.get("basis") or
-                        f"{ec.decision_no}行政处罚决定；《中华人民共和国行政处罚法》第七十四条"],
+                       ["监销（见证）人", x.get("witness") or "—"], ["处理理由和依据", f"{ec.decision_no}行政处罚决定；《中华人民共和国行政处罚法》第七十四条"
+                        + (f"；{x['basis']}" if x.get("basis") else "")],
                        ["处理结果", x.get("result") or "—"], ["拍卖所得及缴库", proceeds]],
             "table": {"head": ["序号", "物品名称", "规格", "数量", "备注"],
                       "rows": [[i + 1, it.get("name"), it.get("spec", ""), it.get("quantity"), it.get("note", "")]

@@ -1237,10 +1237,6 @@ def apply_court(session: Session, p: Principal, case_id: int, *, at: datetime | 
     else:
         _handler(session, p, ec, "申请法院强制执行", at)
         head_id = approved_by
-    head = session.get(User, head_id) if head_id else None
-    if head is None or not any(r.role == Role.LEADER for r in head.roles):
-        raise Conflict("强制执行申请书应当由行政机关负责人签名（行政强制法第55条），须指明批准的负责人",
-                       code="head_signature_required")
     if ec.status != "enforcing" or ec.demand_served_at is None:
         raise Conflict("申请法院强制执行前须送达催告书（行政强制法第54条）", code="demand_required")
     if ec.paid_at is not None:
@@ -1261,6 +1257,10 @@ def apply_court(session: Session, p: Principal, case_id: int, *, at: datetime | 
     if at > win[1]:
         raise Conflict("已超过申请法院强制执行的3个月期限（行政强制法第53条）", code="court_window_closed",
                        details={"closed": win[1].isoformat()})
+    head = session.get(User, head_id) if head_id else None
+    if head is None or not any(r.role == Role.LEADER for r in head.roles):
+        raise Conflict("强制执行申请书应当由行政机关负责人签名（行政强制法第55条），须指明批准的负责人",
+                       code="head_signature_required")
     ec.court_applied_at = at
     days, extra = late_fine(session, ec, at)
     doc = documents.issue(session, ec, "court_application", p, at,
