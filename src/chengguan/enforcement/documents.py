@@ -293,6 +293,7 @@ def b_hearing_summons(session: Session, ec: EnforcementCase, x: dict[str, Any]) 
     chair = session.get(User, ec.hearing_chair_id) if ec.hearing_chair_id else None
     return {"fields": [["听证时间", _dt(ec.hearing_at)], ["听证地点", ec.hearing_place or "—"],
                        ["主持人", chair.display_name if chair else "—"], ["是否公开", "公开" if x.get("public") else "不公开"]],
+            "agents": list(x.get("agents") or []), "closed_reason": x.get("closed_reason"),
             "paragraphs": ["你（单位）可以亲自参加听证，也可以委托一至二人代理；认为主持人与本案有直接利害关系的，有权申请回避。",
                            "无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利，终止听证。"]}
 
