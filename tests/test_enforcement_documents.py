@@ -135,6 +135,62 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
             if doc.doc_no:
                 assert doc.doc_no in flat, doc_type
     assert client.get(f"/api/v1/enforcement/documents/{docs[0].id}.pdf", headers=auth("citizen1")).status_code == 403
+    _check_layouts(by_type)
+
+
+def _check_layouts(by_type: dict[str, EnforcementDocument]) -> None:
+    """Each form has the layout of the standard form (not the generic one)."""
+    h = {t: "".join(documents.html(d).split()) for t, d in by_type.items()}
+    for t, d in by_type.items():
+        assert documents.template_for(t) == f"{t}.html", t
+        assert d.data["agency"] in h[t] and d.title in h[t], t  # the shared header
+    # 送达回证: one table with method, place, the addressee's signature and the server
+    r = h["service_receipt"]
+    assert 'class="receipt"' in r and all(w in r for w in ("送达方式", "送达地点", "受送达人<br>签名或盖章", "送达人", "见证人"))
+    # 询问笔录: header grid, then 问/答 lines; signed by the person questioned, not sealed
+    q = h["inquiry_record"]
+    assert '<spanclass="tag">问：</span>是否摆摊' in q and '<spanclass="tag">答：</span>是' in q
+    assert "询问人" in q and "被询问人（签名）" in q and "（印章）" not in q
+    # 决定书: the remedies paragraph after the decision, then the seal bottom-right over the date
+    dec = h["penalty_decision"]
+    assert dec.index("本机关决定") < dec.index('class="remedies"') < dec.index('class="stamp"') \
+        < dec.index(by_type["penalty_decision"].data["date"])
+    assert "回执" in h["prior_notice"] and "移送回执" in h["transfer_letter"]
+    assert "负责人（签名）" in h["court_application"] and "此致" in h["court_application"]
+    assert "监销（见证）人（签名）" in h["disposal_record"] and "处理物品清单" in h["disposal_record"]
+
+
+def test_generic_template_for_types_without_their_own(db_session, tmp_path):
+    assert documents.template_for("no_such_form") == documents.GENERIC_TEMPLATE
+    doc = EnforcementDocument(case_id=0, doc_type="no_such_form", year=2026, title="其他事项内部审批表",
+                              doc_no="海城管其字〔2026〕第7号",
+                              data={"agency": "海门区城市管理局", "date": "2026年05月06日", "case_no": "海城管执案〔2026〕00001号",
+                                    "party": [["当事人", "王五"]], "fields": [["申请事项", "延长办案期限"]],
+                                    "paragraphs": ["理由：案情复杂"]})
+    html = "".join(documents.html(doc).split())
+    for word in ("海门区城市管理局", "其他事项内部审批表", "海城管其字〔2026〕第7号", "王五", "延长办案期限", "案情复杂", "（印章）"):
+        assert word in html, word
+    pdf = documents.render(db_session, doc)
+    assert pdf.startswith(b"%PDF") and b"/FontFile" in _inflated(pdf)
+    text = _text(pdf, tmp_path)
+    if text is not None:
+        flat = "".join(text.split())
+        assert "其他事项内部审批表" in flat and "海城管其字〔2026〕第7号" in flat and "延长办案期限" in flat
+
+
+@pytest.mark.parametrize("doc_type", ["hearing_announcement", "late_fine_decision", "court_application",
+                                      "disposal_record", "penalty_decision"])
+def test_numbers_gap_free_per_type_and_year_across_a_rollback(db_session, doc_type):
+    first, no = documents.doc_number(db_session, doc_type, 2098)
+    assert first == 1 and no is not None and no.endswith("字〔2098〕第1号") and documents.TYPES[doc_type][1] in no
+    sp = db_session.begin_nested()
+    assert documents.doc_number(db_session, doc_type, 2098)[0] == 2
+    sp.rollback()  # the act failed: its number goes back
+    assert documents.doc_number(db_session, doc_type, 2098)[0] == 2
+    assert documents.doc_number(db_session, doc_type, 2099)[0] == 1  # a new year starts again at 1
+    assert documents.doc_number(db_session, doc_type, 2098)[0] == 3
+    other = "court_application" if doc_type != "court_application" else "disposal_record"
+    assert documents.doc_number(db_session, other, 2098)[0] == 1  # per type
 
 
 def test_numbering_is_gap_free_per_type_and_year(ef, db_session):
