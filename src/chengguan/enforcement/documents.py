@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import lru_cache
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +235,7 @@ def b_measure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
             "paragraphs": [text, f"保存（存放）地点：{m.storage_place or '—'}",
                            f"执法人员：{_users(session, m.officer_ids or [])}"],
             "table": {"head": ["序号", "名称", "规格", "数量", "备注"],
-                      "rows": [[i + 1, it.get("name"), it.get("spec", ""), it.get("quantity"), it.get("note", "")]
+                      "rows": [[i + 1, it.get("name"), (it.get("spec") or ""), it.get("quantity"), (it.get("note") or "")]
                                for i, it in enumerate(m.items or [])]},
             "note": "本清单一式两份，当事人和本机关各执一份。"}
 
@@ -367,7 +367,7 @@ def b_transfer(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict
             "paragraphs": [f"本机关在办理{ec.cause}一案中发现：{t.reason}。{basis}，现将该案移送你单位处理，并附涉案物品清单。",
                            "请在收到后签署回执；处理结果请书面告知本机关。"],
             "table": {"head": ["序号", "名称", "数量", "备注"],
-                      "rows": [[i + 1, it.get("name"), it.get("quantity"), it.get("note", "")] for i, it in enumerate(t.items or [])]}}
+                      "rows": [[i + 1, it.get("name"), it.get("quantity"), (it.get("note") or "")] for i, it in enumerate(t.items or [])]}}
 
 
 def b_closure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -381,7 +381,7 @@ def b_closure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
         how = "决定已送达"
     from chengguan.enforcement.service import DISPOSAL_METHODS
 
-    disposed = [f"{d.doc_no}（{DISPOSAL_METHODS.get((d.data or {}).get('method'), '—')}）"
+    disposed = [f"{d.doc_no}（{DISPOSAL_METHODS.get(str((d.data or {}).get('method')), '—')}）"
                 for d in session.scalars(select(EnforcementDocument).where(
                     EnforcementDocument.case_id == ec.id, EnforcementDocument.doc_type == "disposal_record"))]
     return {"fields": [["案由", ec.cause], ["决定书文号", ec.decision_no or "—"], ["处罚内容", _penalty(ec)],
@@ -473,7 +473,7 @@ def b_disposal(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict
                         + (f"；{x['basis']}" if x.get("basis") else "")],
                        ["处理结果", x.get("result") or "—"], ["拍卖所得及缴库", proceeds]],
             "table": {"head": ["序号", "物品名称", "规格", "数量", "备注"],
-                      "rows": [[i + 1, it.get("name"), it.get("spec", ""), it.get("quantity"), it.get("note", "")]
+                      "rows": [[i + 1, it.get("name"), (it.get("spec") or ""), it.get("quantity"), (it.get("note") or "")]
                                for i, it in enumerate(m.items or [])]}}
 
 

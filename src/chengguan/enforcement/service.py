@@ -1231,6 +1231,7 @@ def apply_court(session: Session, p: Principal, case_id: int, *, at: datetime | 
     leader's, or a handler's naming the approving head (``approved_by``)."""
     at = _now(at)
     ec = locked(session, p, case_id)
+    head_id: int | None
     if p.has(Role.LEADER) and p.user_id not in (ec.lead_officer_id, ec.assist_officer_id):
         _require(p, ec, (Role.LEADER,), "申请法院强制执行")
         head_id = approved_by or p.user_id
