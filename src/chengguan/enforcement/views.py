@@ -121,8 +121,9 @@ def detail(session: Session, ec: EnforcementCase) -> dict[str, Any]:
         "services": [{**_plain(s, ("id", "document_id", "method", "recipient", "sent_at", "served_at", "signed_by",
                                    "witness")), "method_label": service.METHOD_LABELS.get(s.method, s.method)}
                      for s in _rows(session, EnforcementService, ec.id, EnforcementService.id)],
-        "transfers": [_plain(t, ("id", "kind", "receiver", "reason", "reported_at", "approved_at", "sent_at",
-                                 "receipt_at", "reply", "reply_at", "handed_over_at"))
+        "transfers": [_plain(t, ("id", "kind", "receiver", "reason", "items", "reported_at", "approved_at", "sent_at",
+                                 "receipt_at", "receipt_by", "reply", "reply_at", "reconsider_at", "handed_over_at",
+                                 "document_id"))
                       for t in _rows(session, EnforcementTransfer, ec.id, EnforcementTransfer.id)],
         "challenges": [_plain(c, ("id", "kind", "started_at", "ended_at", "result"))
                        for c in _rows(session, EnforcementChallenge, ec.id, EnforcementChallenge.id)],
