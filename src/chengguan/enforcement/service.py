@@ -1650,7 +1650,10 @@ def work_list(session: Session, p: Principal, *, mine: bool = True, status: list
         if None in regions:
             sources = [EnforcementCase.id > 0]
         else:
-            conds = [EnforcementCase.street_code.like(f"{r}%") for r in dict.fromkeys(regions) if r]
+            # street_code holds 9-character street codes: a street-level grant is an equality (walks
+            # ix_enf_cases_street_due in deadline order), a district grant a prefix (walks the next_due index)
+            conds = [EnforcementCase.street_code == r if len(r) >= 9 else EnforcementCase.street_code.like(f"{r}%")
+                     for r in dict.fromkeys(regions) if r]
             sources = [or_(*conds)] if conds else [EnforcementCase.id < 0]
     extra = []
     if status:
