@@ -117,7 +117,8 @@ def _names(session: Session, ids: list[int | None]) -> dict[int, str]:
     want = [i for i in ids if i]
     if not want:
         return {}
-    return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(want)))}
+    # two columns only: loading User objects would also load every user's roles (a second round trip)
+    return {int(i): n for i, n in session.execute(select(User.id, User.display_name).where(User.id.in_(want)))}
 
 
 def _money(v: Any) -> Decimal | None:
@@ -396,6 +397,8 @@ def add_evidence(session: Session, p: Principal, case_id: int, *, kind: str, tit
                   "name": f.filename, "size": f.size, "file_id": f.id}]
     elif kind in ("audiovisual", "electronic"):
         raise Invalid("视听资料、电子数据须上传原始文件（计算 SHA-256 摘要）", code="file_required")
+    # body-camera (and other recorder) files go to the equipment media register too: one file, one SHA-256
+    links.register_media(session, device_id, file_id, collected_at or at, required=not from_monitoring)
     ev = EnforcementEvidence(case_id=ec.id, kind=kind, title=title, file_id=file_id, sha256=sha,
                              collected_at=collected_at or at, officer_ids=officers, device_id=device_id,
                              from_monitoring=from_monitoring, note=note, created_by=p.user_id)
@@ -1555,6 +1558,7 @@ def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetim
             raise NotFound("照片文件不存在", code="unknown_file")
         media.append({"sha256": f.sha256, "kind": "photo" if f.kind == "image" else "other", "file_id": f.id,
                       "name": f.filename})
+        links.register_media(session, data.device_id, fid, at, required=False)
     workflow.open_case(session, ec, status="decided", actor=_actor(p), at=at, device_id=data.device_id,
                        where={"lon": data.lon, "lat": data.lat, "address": data.address}, media=media,
                        data={"procedure": "summary", "officers": officers, "fine": str(fine or ""), "cash": data.cash})
@@ -1773,7 +1777,10 @@ def work_list(session: Session, p: Principal, *, mine: bool = True, status: list
         if None in regions:
             sources = [EnforcementCase.id > 0]
         else:
-            conds = [EnforcementCase.street_code.like(f"{r}%") for r in dict.fromkeys(regions) if r]
+            # street_code holds 9-character street codes: a street-level grant is an equality (walks
+            # ix_enf_cases_street_due in deadline order), a district grant a prefix (walks the next_due index)
+            conds = [EnforcementCase.street_code == r if len(r) >= 9 else EnforcementCase.street_code.like(f"{r}%")
+                     for r in dict.fromkeys(regions) if r]
             sources = [or_(*conds)] if conds else [EnforcementCase.id < 0]
     extra = []
     if status:
