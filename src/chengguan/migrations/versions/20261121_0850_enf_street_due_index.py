@@ -1,7 +1,7 @@
 """enforcement: (street_code, next_due_at) index for the street-wide work list
 
 Revision ID: 0850
-Revises: 0820
+Revises: 0870
 Create Date: 2026-11-21 14:00:00
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0850'
-down_revision: str | Sequence[str] | None = '0820'
+down_revision: str | Sequence[str] | None = '0870'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
