@@ -866,10 +866,14 @@ def hearing_absent(session: Session, p: Principal, case_id: int, *, note: str, a
     """The party did not attend (or left) without good reason: the hearing right is waived (APL 64(6))."""
     at = _now(at)
     ec = locked(session, p, case_id, at)
+    _not_auxiliary_only(p, "记录当事人未出席听证")
+    _require(p, ec, (Role.LEADER, Role.OFFICER, Role.LEGAL_REVIEWER), "记录当事人未出席听证")
     if ec.status != "hearing" or ec.hearing_at is None:
         raise Conflict("尚未安排听证", code="no_hearing")
     if at < ec.hearing_at:
         raise Conflict("听证时间未到", code="hearing_not_yet")
+    if not (note or "").strip():
+        raise Invalid("须记录当事人无正当理由拒不出席或中途退出听证的情况", code="note_required")
     ec.rights_waived = True
     workflow.stop_timers(session, ec, ("hearing",), at)
     workflow.act(session, ec, action="hearing_absent", actor=_actor(p), to="notified", at=at, opinion=note)
