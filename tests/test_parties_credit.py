@@ -145,3 +145,49 @@ def test_parties_api(client, auth):
     assert r.status_code == 200 and r.json()["revoked"]
     assert client.post(f"/api/v1/parties/credit/{rid}/revoke", json={"reason": "x"},
                        headers=auth("reviewer1")).status_code == 409
+
+
+def test_party_records_follow_the_callers_area(client, auth, db_session):
+    """Like enforcement cases: a party belongs to the areas of its cases, or of the official who entered it."""
+    from sqlalchemy import select
+
+    from chengguan.accounts.models import User, UserRole
+    from enfhelpers import EFlow, certify, setup_people
+
+    ids = setup_people(db_session)
+    certify(db_session, "officer3")  # street 002; officer1 works in street 001 (the city centre)
+    body = {"kind": "person", "name": "钱七", "id_number": ID}
+    r = client.post("/api/v1/parties", json=body, headers=auth("officer1"))
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    # another street's officer neither sees, finds nor updates it; a district-wide reviewer does
+    r = client.get(f"/api/v1/parties/{pid}", headers=auth("officer3"))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "out_of_region"
+    assert client.get("/api/v1/parties", params={"q": "钱七"}, headers=auth("officer3")).json()["total"] == 0
+    assert client.get("/api/v1/parties", params={"q": "钱七"}, headers=auth("officer1")).json()["total"] == 1
+    r = client.post("/api/v1/parties", json={**body, "phone": "13900000000"}, headers=auth("officer3"))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "out_of_region"
+    assert client.get(f"/api/v1/parties/{pid}", headers=auth("reviewer1")).status_code == 200
+    # a reviewer limited to street 002 may not write or revoke its credit records
+    rec = {"kind": "penalty", "power_code": "DEMO-CF-0001", "decided_on": "2026-03-01", "fine": "200"}
+    r = client.post(f"/api/v1/parties/{pid}/credit", json=rec, headers=auth("reviewer1"))
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    grant = db_session.scalar(select(UserRole).join(User, User.id == UserRole.user_id)
+                              .where(User.username == "reviewer2", UserRole.role == "legal_reviewer"))
+    grant.region_code = "320614002"
+    db_session.commit()
+    r = client.post(f"/api/v1/parties/{pid}/credit", json=rec, headers=auth("reviewer2"))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "out_of_region"
+    r = client.post(f"/api/v1/parties/credit/{rid}/revoke", json={"reason": "撤销"}, headers=auth("reviewer2"))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "out_of_region"
+    # an enforcement case in street 002 about the same party makes it visible there
+    f = EFlow(client, auth, ids)
+    case = f.post("/api/v1/enforcement/cases", "officer3",
+                  {"source": "patrol", "cause": "占道经营", "party_name": "钱七", "party_id_no": ID,
+                   "street_code": "320614002"}, 201)
+    assert case["case"]["party_ref_id"] == pid
+    assert client.get(f"/api/v1/parties/{pid}", headers=auth("officer3")).status_code == 200
+    assert client.get("/api/v1/parties", params={"q": "钱七"}, headers=auth("officer3")).json()["total"] == 1
+    r = client.post(f"/api/v1/parties/credit/{rid}/revoke", json={"reason": "复议撤销"}, headers=auth("reviewer2"))
+    assert r.status_code == 200 and r.json()["revoked"]

@@ -19,7 +19,7 @@ from chengguan.accounts.roles import Role
 from chengguan.core import idempotency
 from chengguan.core.deps import CurrentUser, DbSession, public_rate_limit
 from chengguan.core.errors import Invalid, NotFound
-from chengguan.enforcement import documents, schemas, service, views
+from chengguan.enforcement import documents, procedures, schemas, service, views
 from chengguan.enforcement.models import EnforcementCase, EnforcementDisclosure
 from chengguan.enforcement.schemas import CasePage, PublicDecisions
 
@@ -142,6 +142,11 @@ ACTIONS: dict[str, tuple[type[BaseModel], Handler]] = {
     "revoke": (schemas.ReasonIn, lambda s, u, i, b: service.revoke(s, u, i, **b)),
     "withdraw": (schemas.OpinionIn, lambda s, u, i, b: service.withdraw_disclosure(s, u, i)),
     "file-review": (schemas.FileReviewIn, lambda s, u, i, b: service.file_review(s, u, i, **b)),
+    "recusal": (schemas.RecusalIn, lambda s, u, i, b: procedures.request_recusal(s, u, i, **b)),
+    "recusal-decide": (schemas.RecusalDecideIn, lambda s, u, i, b: procedures.decide_recusal(s, u, i, **b)),
+    "payment-plan": (schemas.PlanApplyIn, lambda s, u, i, b: procedures.apply_payment_plan(s, u, i, **b)),
+    "payment-plan-decide": (schemas.PlanDecideIn, lambda s, u, i, b: procedures.decide_payment_plan(s, u, i, **b)),
+    "instalment": (schemas.InstalmentIn, lambda s, u, i, b: procedures.record_instalment(s, u, i, **b)),
 }
 
 
@@ -235,3 +240,30 @@ def officers(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     heads = set(session.scalars(select(UserRole.user_id).where(UserRole.role == Role.LEADER,
                                                                UserRole.user_id.in_([r[0] for r in rows]))))
     return [{"id": r[0], "name": r[1], "certified": r[0] in ok, "leader": r[0] in heads} for r in rows]
+
+
+@router.get("/entrustments", operation_id="enforcement_entrustments")
+def entrustments(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    """委托执法: the written entrustments (委托书) covering the caller's area."""
+    return [procedures.entrustment_view(e) for e in procedures.list_entrustments(session, user)]
+
+
+@router.post("/entrustments", status_code=201, operation_id="enforcement_entrustment_create")
+def entrustment_create(session: DbSession, user: CurrentUser, body: schemas.EntrustmentIn) -> dict[str, Any]:
+    """Record a written entrustment of penalty powers to an organisation (APL 20–21): powers, area, period."""
+    return procedures.entrustment_view(procedures.create_entrustment(session, user, **body.model_dump()))
+
+
+@router.post("/entrustments/{entrustment_id}/publish", operation_id="enforcement_entrustment_publish")
+def entrustment_publish(session: DbSession, user: CurrentUser, entrustment_id: int,
+                        body: schemas.EntrustmentPublishIn) -> dict[str, Any]:
+    """委托书向社会公布 (APL 20): the date it was made public."""
+    return procedures.entrustment_view(procedures.publish_entrustment(session, user, entrustment_id,
+                                                                      **body.model_dump()))
+
+
+@router.post("/entrustments/{entrustment_id}/revoke", operation_id="enforcement_entrustment_revoke")
+def entrustment_revoke(session: DbSession, user: CurrentUser, entrustment_id: int,
+                       body: schemas.ReasonIn) -> dict[str, Any]:
+    return procedures.entrustment_view(procedures.revoke_entrustment(session, user, entrustment_id,
+                                                                     **body.model_dump()))

@@ -87,6 +87,10 @@ def issue(session: Session, ec: EnforcementCase, doc_type: str, p: Principal | N
     data.setdefault("party", party_block(ec))
     data.setdefault("addressee", ec.party_name)
     data["agency"] = R.v(session, R.AGENCY)
+    if ec.entrustment_id is not None:  # 委托执法: issued in the entrusting agency's name (APL 20)
+        from chengguan.enforcement.procedures import document_fields
+
+        data.update(document_fields(session, ec))
     data["date"] = f"{clock.local(at):%Y年%m月%d日}"
     data["case_no"] = ec.case_no
     doc = EnforcementDocument(case_id=ec.id, doc_type=doc_type, year=year, number=number, doc_no=doc_no,

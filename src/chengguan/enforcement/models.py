@@ -92,6 +92,8 @@ class EnforcementCase(Base):
     act_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 连续/继续状态的终了之日
     harms_life_or_finance: Mapped[bool] = mapped_column(Boolean, default=False)  # 5 年时效
 
+    # 委托执法 (APL 20–21): the case is handled by an entrusted organisation in the entrusting agency's name.
+    entrustment_id: Mapped[int | None] = mapped_column(ForeignKey("enf_entrustments.id"), index=True)
     party_ref_id: Mapped[int | None] = mapped_column(BigIntId, index=True)  # parties.id when that domain exists
     party_type: Mapped[str] = mapped_column(String(8), default="person")
     party_name: Mapped[str] = mapped_column(String(128))
@@ -382,3 +384,77 @@ class EnforcementFileReview(Base):
     score: Mapped[float]
     grade: Mapped[str] = mapped_column(String(8))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+RECUSAL_SOURCES = ("party", "self")
+PLAN_KINDS = ("defer", "instalments")
+PLAN_STATUSES = ("pending", "approved", "refused", "defaulted", "completed")
+
+
+class EnforcementRecusal(Base):
+    """回避 (APL 43): the party applies for, or the officer declares, the recusal of a handling officer; the
+    agency head decides (granted → the officer is replaced). While undecided the officer may not act."""
+
+    __tablename__ = "enf_recusals"
+    __table_args__ = (CheckConstraint(f"source in {RECUSAL_SOURCES!r}", name="source"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("enf_cases.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int] = mapped_column(BigIntId)
+    source: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_by: Mapped[int | None] = mapped_column(BigIntId)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(BigIntId)
+    granted: Mapped[bool | None] = mapped_column(Boolean)
+    replacement_id: Mapped[int | None] = mapped_column(BigIntId)
+    opinion: Mapped[str | None] = mapped_column(Text)
+
+
+class EnforcementEntrustment(Base):
+    """委托 (APL 20–21): a written entrustment (委托书, published) of penalty powers to a qualified
+    organisation, for a scope of powers (权责清单事项编码), an area and a period."""
+
+    __tablename__ = "enf_entrustments"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    entrusting_agency: Mapped[str] = mapped_column(String(128))
+    entrusted_org: Mapped[str] = mapped_column(String(128))
+    entrusted_org_uscc: Mapped[str | None] = mapped_column(String(18))
+    power_codes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    region_code: Mapped[str | None] = mapped_column(String(15))  # the area covered (None: the whole district)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime] = mapped_column(UTCDateTime())
+    document_no: Mapped[str] = mapped_column(String(64))  # 委托书文号
+    document_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 委托书向社会公布
+    created_by: Mapped[int | None] = mapped_column(BigIntId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class EnforcementPaymentPlan(Base):
+    """暂缓 / 分期缴纳罚款 (APL 66): the party's application, the head's decision with a schedule, the
+    instalments recorded from bank notices (罚缴分离), and a default when an instalment is missed.
+    ``schedule``: [{no, due_at, amount, paid_at, paid_amount, payment_ref}]."""
+
+    __tablename__ = "enf_payment_plans"
+    __table_args__ = (CheckConstraint(f"kind in {PLAN_KINDS!r}", name="kind"),
+                      CheckConstraint(f"status in {PLAN_STATUSES!r}", name="status"))
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("enf_cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    applied_by: Mapped[int | None] = mapped_column(BigIntId)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(BigIntId)
+    opinion: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # the fine covered by the plan
+    schedule: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    defaulted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the missed instalment's due time
+    remaining_at_default: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

@@ -89,6 +89,13 @@ XFER_RECONSIDER = cfg.define("enforcement.police_reconsider_days", 3, "不予立
                              verified=True)
 XFER_HANDOVER = cfg.define("enforcement.police_handover_days", 3, "公安立案后移交涉案物品和材料的期限，日（第12条）。", G,
                            verified=True)
+RECUSAL_DAYS = cfg.define("enforcement.recusal_decide_work_days", 3,
+                          "回避申请由行政机关负责人决定的期限，工作日（行政处罚法第43条未规定期限，参照各地规定，可配置）。", G)
+PLAN_DECIDE_DAYS = cfg.define("enforcement.payment_plan_decide_work_days", 5,
+                              "暂缓或分期缴纳罚款申请的审批期限，工作日（第66条未规定期限，可配置）。", G)
+PLAN_MAX_MONTHS = cfg.define("enforcement.payment_plan_max_months", 6,
+                             "暂缓或分期缴纳的最长期限，月，自批准之日起算至最后一期（法律未规定，各地规定不一，可配置）。", G)
+INSTALMENTS_MAX = cfg.define("enforcement.instalments_max", 6, "分期缴纳罚款的最多期数（法律未规定，可配置）。", G)
 AUX_SERVE = cfg.define("enforcement.auxiliary_may_serve", True, "协管员可否在执法人员指挥下送达文书（浙江条例第30条）。", G)
 
 

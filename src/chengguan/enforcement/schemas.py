@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -38,6 +38,7 @@ class LeadIn(PartyIn):
     harms_life_or_finance: bool = False
     source_ref: str | None = Field(None, max_length=255)
     device_id: str | None = Field(None, max_length=64)
+    entrustment_id: int | None = Field(None, ge=1)  # handled by an entrusted organisation (委托执法)
 
 
 class HandoverIn(PartyIn):
@@ -74,6 +75,7 @@ class SummaryIn(_In):
     refusal_note: str | None = Field(None, max_length=255)
     device_id: str | None = Field(None, max_length=64)
     photo_file_ids: list[int] = Field(default_factory=list, max_length=20)
+    entrustment_id: int | None = Field(None, ge=1)
 
 
 class RegisterIn(_In):
@@ -269,6 +271,59 @@ class CashIn(_In):
 class FileReviewIn(_In):
     scores: dict[str, float]
     note: str | None = Field(None, max_length=4000)
+
+
+class RecusalIn(_In):
+    officer_id: int
+    source: Literal["party", "self"]
+    reason: str = Field(max_length=2000)
+
+
+class RecusalDecideIn(_In):
+    recusal_id: int
+    granted: bool
+    opinion: str = Field(max_length=2000)
+    replacement_id: int | None = None
+
+
+class PlanApplyIn(_In):
+    kind: Literal["defer", "instalments"]
+    reason: str = Field(max_length=2000)
+
+
+class PlanItem(_In):
+    due_on: date
+    amount: Decimal = Field(gt=0, le=Decimal("100000000"))
+
+
+class PlanDecideIn(_In):
+    plan_id: int
+    approved: bool
+    opinion: str = Field(max_length=2000)
+    schedule: list[PlanItem] = Field(default_factory=list, max_length=36)
+
+
+class InstalmentIn(_In):
+    amount: Decimal = Field(ge=0, le=Decimal("100000000"))
+    paid_at: datetime
+    payment_ref: str = Field(max_length=64)
+
+
+class EntrustmentIn(_In):
+    entrusted_org: str = Field(max_length=128)
+    entrusted_org_uscc: str | None = Field(None, max_length=18)
+    entrusting_agency: str | None = Field(None, max_length=128)
+    power_codes: list[str] = Field(max_length=200)
+    region_code: str | None = Field(None, pattern=r"^\d{6}(\d{3})?(\d{3})?$")
+    valid_from: datetime
+    valid_to: datetime
+    document_no: str = Field(max_length=64)
+    document_file_id: int | None = None
+    published_at: datetime | None = None
+
+
+class EntrustmentPublishIn(_In):
+    published_at: datetime | None = None
 
 
 class CaseSummary(BaseModel):

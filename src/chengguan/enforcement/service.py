@@ -4,7 +4,7 @@ is a guard here with a Chinese refusal. Services take a Session and never commit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -25,10 +25,13 @@ from chengguan.enforcement.models import (
     EnforcementChallenge,
     EnforcementDisclosure,
     EnforcementDocument,
+    EnforcementEntrustment,
     EnforcementEvidence,
     EnforcementFileReview,
     EnforcementMeasure,
+    EnforcementPaymentPlan,
     EnforcementRecord,
+    EnforcementRecusal,
     EnforcementService,
     EnforcementTimer,
     EnforcementTransfer,
@@ -77,11 +80,72 @@ def get_visible(session: Session, p: Principal, case_id: int) -> EnforcementCase
     return ec
 
 
-def locked(session: Session, p: Principal, case_id: int) -> EnforcementCase:
+def locked(session: Session, p: Principal, case_id: int, at: datetime | None = None, *,
+           internal: bool = False) -> EnforcementCase:
+    """The case, locked for an act by ``p``. Refused while ``p`` is the subject of an undecided recusal
+    (APL 43), and — unless the act is internal to the agency (closure, archive, disclosure, recording a bank
+    notice …) — when the case is handled under an entrustment that does not cover the act (APL 20–21)."""
     get_visible(session, p, case_id)
     ec = workflow.lock(session, case_id)
     assert ec is not None
+    at = _now(at)
+    _recusal_guard(session, ec, p.user_id)
+    if ec.entrustment_id is not None and not internal:
+        check_entrustment(session, ec.entrustment_id, ec.power_code, ec.street_code, at)
     return ec
+
+
+def pending_recusal(session: Session, ec: EnforcementCase, user_id: int | None) -> EnforcementRecusal | None:
+    if user_id is None or ec.id is None:
+        return None
+    return session.scalars(select(EnforcementRecusal).where(
+        EnforcementRecusal.case_id == ec.id, EnforcementRecusal.officer_id == user_id,
+        EnforcementRecusal.decided_at.is_(None)).limit(1)).first()
+
+
+def _recusal_guard(session: Session, ec: EnforcementCase, user_id: int | None) -> None:
+    if pending_recusal(session, ec, user_id) is not None:
+        raise Conflict("对您的回避申请尚未由行政机关负责人作出决定，在此期间您不得办理本案（行政处罚法第43条）",
+                       code="recusal_pending")
+
+
+def _recused_officers(session: Session, ec: EnforcementCase) -> dict[int, bool]:
+    """officer id → True if recusal granted, False if still undecided (refused recusals are not listed)."""
+    out: dict[int, bool] = {}
+    for r in session.scalars(select(EnforcementRecusal).where(EnforcementRecusal.case_id == ec.id)):
+        if r.decided_at is None:
+            out[int(r.officer_id)] = False
+        elif r.granted:
+            out[int(r.officer_id)] = True
+    return out
+
+
+def check_entrustment(session: Session, entrustment_id: int, power_code: str | None, street_code: str | None,
+                      at: datetime) -> EnforcementEntrustment:
+    """APL 20–21: an entrusted organisation acts only within the written entrustment — published, not revoked,
+    inside its period, its powers (权责清单事项) and its area."""
+    ent = session.get(EnforcementEntrustment, entrustment_id)
+    if ent is None:
+        raise NotFound(f"委托执法记录 {entrustment_id} 不存在", code="unknown_entrustment")
+    if ent.revoked_at is not None and ent.revoked_at <= at:
+        raise Conflict(f"委托（{ent.document_no}）已于{clock.local(ent.revoked_at):%Y-%m-%d}撤销，受委托组织不得再实施行政处罚",
+                       code="entrustment_revoked")
+    if ent.published_at is None or ent.published_at > at:
+        raise Conflict("委托书尚未向社会公布，受委托组织不得实施行政处罚（行政处罚法第20条）", code="entrustment_unpublished")
+    if at < ent.valid_from:
+        raise Conflict(f"委托期限自{clock.local(ent.valid_from):%Y-%m-%d}起，尚未开始", code="entrustment_not_started")
+    if at > ent.valid_to:
+        raise Conflict(f"委托期限已于{clock.local(ent.valid_to):%Y-%m-%d}届满，受委托组织不得再以委托机关名义实施行政处罚"
+                       "（行政处罚法第20条）", code="entrustment_expired")
+    if not power_code:
+        raise Invalid("委托执法的案件须填写权责清单事项编码（用于核对委托范围）", code="power_code_required")
+    if power_code not in (ent.power_codes or []):
+        raise Conflict(f"事项“{power_code}”不在委托书载明的委托事项范围内（行政处罚法第20条）",
+                       code="outside_entrustment_scope", details={"scope": ent.power_codes})
+    if ent.region_code and not (street_code or "").startswith(ent.region_code):
+        raise Conflict("违法行为发生地不在委托的区域范围内", code="outside_entrustment_area",
+                       details={"region_code": ent.region_code})
+    return ent
 
 
 def _require(p: Principal, ec: EnforcementCase, roles: tuple[str, ...], what: str) -> None:
@@ -101,10 +165,18 @@ def _handler(session: Session, p: Principal, ec: EnforcementCase, what: str, at:
     links.require_certified(session, p.user_id, at, scope="enforcement")
 
 
-def _officers(session: Session, ids: list[int], at: datetime, what: str, minimum: int | None = None) -> list[int]:
-    """≥ 2 (configurable) distinct certified officers; auxiliaries and expired certificates are refused."""
+def _officers(session: Session, ids: list[int], at: datetime, what: str, minimum: int | None = None,
+              ec: EnforcementCase | None = None) -> list[int]:
+    """≥ 2 (configurable) distinct certified officers; auxiliaries and expired certificates are refused; on a
+    case, an officer whose recusal is pending or granted may not take part (APL 43)."""
     need = int(minimum if minimum is not None else R.v(session, R.MIN_OFFICERS))  # type: ignore[call-overload]
     uniq = list(dict.fromkeys(int(i) for i in ids))
+    if ec is not None and ec.id is not None:
+        recused = _recused_officers(session, ec)
+        for uid in uniq:
+            if uid in recused:
+                raise Conflict("该执法人员已被决定回避" if recused[uid] else "该执法人员的回避申请尚未决定，不得参与本案执法活动",
+                               code="officer_recused" if recused[uid] else "recusal_pending", details={"officer_id": uid})
     if len(uniq) < need:
         raise Conflict(f"{what}须由不少于{need}名持有执法证件的执法人员进行（行政处罚法第42条）", code="too_few_officers",
                        details={"officers": uniq, "required": need})
@@ -164,6 +236,7 @@ class LeadInput:
     source_ref: str | None = None
     source_case_id: int | None = None
     device_id: str | None = None
+    entrustment_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -208,10 +281,12 @@ def create_lead(session: Session, p: Principal, data: LeadInput, at: datetime | 
         raise Invalid("当事人类型应为 person 或 org", code="bad_party_type")
     if data.occurred_at and data.occurred_at > at:
         raise Invalid("违法行为发生时间不能晚于现在", code="bad_time")
+    if data.entrustment_id is not None:
+        check_entrustment(session, data.entrustment_id, data.power_code, data.street_code, at)
     party_id = links.find_or_create_party(session, kind=data.party_type, name=data.party_name, id_no=data.party_id_no,
                                           address=data.party_address, phone=data.party_phone,
                                           legal_rep=data.party_legal_rep)
-    ec = EnforcementCase(
+    ec = EnforcementCase(entrustment_id=data.entrustment_id,
         case_no=_case_no(session, at), procedure="ordinary", source=data.source, source_case_id=data.source_case_id,
         source_ref=data.source_ref, cause=data.cause, power_code=data.power_code, legal_basis=data.legal_basis,
         facts=data.facts, address=data.address, lon=data.lon, lat=data.lat, street_code=data.street_code,
@@ -223,7 +298,7 @@ def create_lead(session: Session, p: Principal, data: LeadInput, at: datetime | 
     )
     workflow.open_case(session, ec, status="lead", actor=_actor(p), at=at, device_id=data.device_id,
                        data={"source": data.source, "source_ref": data.source_ref,
-                             "source_case_id": data.source_case_id})
+                             "source_case_id": data.source_case_id, "entrustment_id": data.entrustment_id})
     workflow.start_timer(session, ec, "register", "立案审查", at, R.work_days(session, at, R.v(session, R.REGISTER_DAYS)))
     workflow.refresh_due(session, ec)
     return ec
@@ -284,7 +359,7 @@ def register(session: Session, p: Principal, case_id: int, *, lead_officer_id: i
              at: datetime | None = None) -> EnforcementCase:
     """立案 (approved by the agency head): limitation checked, two certified handling officers designated."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER,), "批准立案")
     if ec.status != "lead":
         raise Conflict("只有待立案的线索可以立案", code="illegal_transition")
@@ -306,7 +381,7 @@ def register(session: Session, p: Principal, case_id: int, *, lead_officer_id: i
 
 def not_register(session: Session, p: Principal, case_id: int, *, reason: str, at: datetime | None = None) -> EnforcementCase:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER,), "决定不予立案")
     if not (reason or "").strip():
         raise Invalid("不予立案须说明理由", code="reason_required")
@@ -332,7 +407,7 @@ def add_record(session: Session, p: Principal, case_id: int, *, kind: str, conte
     """笔录: inspection (现场检查/勘验) and inquiry (询问) during investigation, statement/defence after notice,
     hearing record during the hearing. Signed by ≥ 2 certified officers; the party signs or the refusal is noted."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     if kind in ("inspection", "inquiry"):
         _investigating(ec, "制作检查、询问笔录")
     elif kind == "statement":
@@ -347,7 +422,7 @@ def add_record(session: Session, p: Principal, case_id: int, *, kind: str, conte
         raise Invalid("笔录内容不能为空", code="content_required")
     if kind != "hearing":
         _handler(session, p, ec, "制作笔录", at)
-        officers = _officers(session, officer_ids, at, "调查询问、检查")
+        officers = _officers(session, officer_ids, at, "调查询问、检查", ec=ec)
     else:
         officers = [int(i) for i in officer_ids]
     if not party_signed and not (refusal_note or "").strip():
@@ -380,12 +455,12 @@ def add_evidence(session: Session, p: Principal, case_id: int, *, kind: str, tit
                  at: datetime | None = None) -> EnforcementEvidence:
     """Evidence of one of the legal types (APL 46) with its SHA-256 (from the stored file)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _investigating(ec, "收集证据")
     if kind not in EVIDENCE_KINDS:
         raise Invalid(f"证据种类应为：{'、'.join(EVIDENCE_LABELS.values())}", code="bad_evidence_kind")
     _handler(session, p, ec, "收集证据", at)
-    officers = _officers(session, officer_ids, at, "调查取证")
+    officers = _officers(session, officer_ids, at, "调查取证", ec=ec)
     sha = None
     media = []
     if file_id is not None:
@@ -413,7 +488,7 @@ def review_monitoring_evidence(session: Session, p: Principal, case_id: int, evi
                                at: datetime | None = None) -> EnforcementEvidence:
     """APL 41: each record of an electronic monitoring device is reviewed before it is used as evidence."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _handler(session, p, ec, "审核电子监控证据", at)
     ev = session.get(EnforcementEvidence, evidence_id)
     if ev is None or ev.case_id != ec.id:
@@ -430,12 +505,15 @@ def start_measure(session: Session, p: Principal, case_id: int, *, kind: str, it
                   at: datetime | None = None) -> EnforcementMeasure:
     """先行登记保存 (head's approval, decided within 7 working days) or 查封/扣押 (≤ 30 days, with a list)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _investigating(ec, "采取证据保全或强制措施")
     if kind not in ("preserve", "seal", "seize"):
         raise Invalid("措施种类应为 preserve（先行登记保存）、seal（查封）或 seize（扣押）", code="bad_measure_kind")
+    if kind in ("seal", "seize") and ec.entrustment_id is not None:
+        raise Conflict("行政强制措施权不得委托，受委托组织不得实施查封、扣押（行政强制法第17条）",
+                       code="coercion_not_entrustable")
     _handler(session, p, ec, "采取措施", at)
-    officers = _officers(session, officer_ids, at, "证据保全、查封扣押")
+    officers = _officers(session, officer_ids, at, "证据保全、查封扣押", ec=ec)
     if not items:
         raise Invalid("须列明物品清单（名称、数量等）", code="items_required")
     for i, it in enumerate(items):
@@ -470,7 +548,7 @@ def start_measure(session: Session, p: Principal, case_id: int, *, kind: str, it
 def extend_measure(session: Session, p: Principal, case_id: int, measure_id: int, *, days: int, reason: str,
                    at: datetime | None = None) -> EnforcementMeasure:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER,), "批准延长查封扣押期限")
     m = _measure(session, ec, measure_id)
     if m.kind == "preserve":
@@ -498,7 +576,7 @@ def end_measure(session: Session, p: Principal, case_id: int, measure_id: int, *
                 at: datetime | None = None) -> EnforcementMeasure:
     """The decision on preserved or seized items: confiscate, destroy, release/return, or (preserved) seize."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _handler(session, p, ec, "处理保全或查封扣押物品", at)
     m = _measure(session, ec, measure_id)
     if outcome not in ("confiscate", "destroy", "release", "return", "seize", "test"):
@@ -577,7 +655,7 @@ def end_investigation(session: Session, p: Principal, case_id: int, *, outcome: 
                       discretion_facts: dict[str, Any] | None = None, at: datetime | None = None) -> EnforcementCase:
     """调查终结 (APL 57) with one of its four outcomes and, for a penalty, the proposed penalty."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _investigating(ec, "调查终结")
     _handler(session, p, ec, "提出调查终结意见", at)
     if outcome not in OUTCOMES:
@@ -648,7 +726,7 @@ def approve_handling(session: Session, p: Principal, case_id: int, *, opinion: s
                      at: datetime | None = None) -> EnforcementCase:
     """The agency head reviews the investigation result (APL 57) — 案件处理审批表."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER,), "审批案件处理意见")
     if ec.status != "investigated":
         raise Conflict("调查终结后才能审批处理意见", code="not_investigated")
@@ -664,7 +742,7 @@ def collective_discussion(session: Session, p: Principal, case_id: int, *, parti
                           conclusion: str, reason: str, at: datetime | None = None) -> EnforcementRecord:
     """集体讨论 (APL 57 para 2): the agency's leaders decide collectively on complex or major cases."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER,), "组织集体讨论")
     if ec.status not in ("investigated", "notified"):
         raise Conflict("集体讨论应在调查终结后、作出决定前进行", code="not_investigated")
@@ -711,7 +789,7 @@ def legal_review(session: Session, p: Principal, case_id: int, *, passed: bool, 
                  at: datetime | None = None) -> EnforcementCase:
     """法制审核 (APL 58) by a legal reviewer who is not one of the investigators."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEGAL_REVIEWER,), "法制审核")
     if ec.status not in ("investigated", "notified"):
         raise Conflict("法制审核应在调查终结后、作出决定前进行", code="not_investigated")
@@ -748,7 +826,7 @@ def notify(session: Session, p: Principal, case_id: int, *, at: datetime | None 
            reason: str | None = None) -> EnforcementCase:
     """事先告知 (APL 44): intended penalty, facts, reasons, basis, and the rights of statement, defence and hearing."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     renotice = ec.status == "notified"
     if ec.status not in ("investigated", "notified") or ec.end_outcome != "penalty":
         raise Conflict("只有调查终结拟予处罚的案件才能事先告知", code="not_investigated")
@@ -779,7 +857,7 @@ def notify(session: Session, p: Principal, case_id: int, *, at: datetime | None 
 def waive_rights(session: Session, p: Principal, case_id: int, *, note: str, at: datetime | None = None) -> EnforcementCase:
     """The party expressly waives statement, defence and hearing (APL 62)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     if ec.status != "notified":
         raise Conflict("只有事先告知后才能记录放弃陈述申辩", code="not_notified")
     _handler(session, p, ec, "记录当事人放弃权利", at)
@@ -794,7 +872,7 @@ def waive_rights(session: Session, p: Principal, case_id: int, *, note: str, at:
 def request_hearing(session: Session, p: Principal, case_id: int, *, at: datetime | None = None,
                     note: str | None = None) -> EnforcementCase:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     if ec.status != "notified":
         raise Conflict("只有事先告知后才能申请听证", code="not_notified")
     _handler(session, p, ec, "登记听证申请", at)
@@ -815,7 +893,7 @@ def schedule_hearing(session: Session, p: Principal, case_id: int, *, hearing_at
                      closed_reason: str | None = None, at: datetime | None = None) -> EnforcementCase:
     """听证通知书: served ≥ 7 working days before; chaired by a non-investigator; ≤ 2 agents (APL 64)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _not_auxiliary_only(p, "安排听证")
     _require(p, ec, (Role.LEADER, Role.OFFICER, Role.LEGAL_REVIEWER), "安排听证")
     if ec.status != "hearing":
@@ -847,11 +925,15 @@ def schedule_hearing(session: Session, p: Principal, case_id: int, *, hearing_at
 def hearing_absent(session: Session, p: Principal, case_id: int, *, note: str, at: datetime | None = None) -> EnforcementCase:
     """The party did not attend (or left) without good reason: the hearing right is waived (APL 64(6))."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
+    _not_auxiliary_only(p, "记录当事人未出席听证")
+    _require(p, ec, (Role.LEADER, Role.OFFICER, Role.LEGAL_REVIEWER), "记录当事人未出席听证")
     if ec.status != "hearing" or ec.hearing_at is None:
         raise Conflict("尚未安排听证", code="no_hearing")
     if at < ec.hearing_at:
         raise Conflict("听证时间未到", code="hearing_not_yet")
+    if not (note or "").strip():
+        raise Invalid("须记录当事人无正当理由拒不出席或中途退出听证的情况", code="note_required")
     ec.rights_waived = True
     workflow.stop_timers(session, ec, ("hearing",), at)
     workflow.act(session, ec, action="hearing_absent", actor=_actor(p), to="notified", at=at, opinion=note)
@@ -863,7 +945,7 @@ def hearing_absent(session: Session, p: Principal, case_id: int, *, note: str, a
 
 def extend_decision(session: Session, p: Principal, case_id: int, *, reason: str, at: datetime | None = None) -> EnforcementCase:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER,), "批准延长办案期限")
     if ec.decision_due_at is None or ec.decided_at is not None:
         raise Conflict("只有已立案、尚未决定的案件可以延长办案期限", code="not_open")
@@ -889,7 +971,7 @@ def decide(session: Session, p: Principal, case_id: int, *, opinion: str | None 
            fine_amount: Any = None, education: str | None = None, at: datetime | None = None) -> EnforcementCase:
     """The agency head's decision (APL 57, 59–62): a penalty decision or a decision not to penalise."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER,), "作出行政处罚决定")
     if ec.status not in ("investigated", "notified"):
         raise Conflict("案件当前阶段不能作出决定", code="illegal_transition", details={"status": ec.status})
@@ -1006,7 +1088,7 @@ def serve(session: Session, p: Principal, case_id: int, *, document_id: int, met
           note: str | None = None, at: datetime | None = None) -> EnforcementService:
     """送达 by one of the legal methods with its 送达回证; public notice counts after the configured days."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.OFFICER, Role.AUXILIARY), "送达文书")
     if p.has(Role.AUXILIARY) and not p.has(Role.OFFICER) and not R.v(session, R.AUX_SERVE):
         raise Forbidden("本市规定协管员不得送达执法文书", code="auxiliary_forbidden")
@@ -1066,38 +1148,92 @@ def _pause_intervals(session: Session, ec: EnforcementCase, until: datetime) -> 
     return out
 
 
+def _count_days(first: date, last: date, paused: set[date]) -> int:
+    n, d = 0, first
+    while d <= last:
+        if d not in paused:
+            n += 1
+        d += timedelta(days=1)
+    return n
+
+
+def _paused_days(session: Session, ec: EnforcementCase, until: datetime) -> set[date]:
+    paused: set[date] = set()
+    for a, b in _pause_intervals(session, ec, until):
+        d = clock.local(a).date()
+        while d <= clock.local(b).date():
+            paused.add(d)
+            d += timedelta(days=1)
+    return paused
+
+
+def payment_plan(session: Session, ec: EnforcementCase) -> EnforcementPaymentPlan | None:
+    """The case's approved (or since defaulted / completed) 暂缓/分期 plan, if any (APL 66)."""
+    if ec.id is None:
+        return None
+    return session.scalars(select(EnforcementPaymentPlan).where(
+        EnforcementPaymentPlan.case_id == ec.id,
+        EnforcementPaymentPlan.status.in_(("approved", "defaulted", "completed")))
+        .order_by(EnforcementPaymentPlan.id.desc()).limit(1)).first()
+
+
+def plan_paid(plan: EnforcementPaymentPlan | None, until: datetime | None = None) -> Decimal:
+    if plan is None:
+        return Decimal(0)
+    return sum((Decimal(str(i["paid_amount"])) for i in plan.schedule or [] if i.get("paid_at")
+                and (until is None or datetime.fromisoformat(i["paid_at"]) <= until)), Decimal(0))
+
+
+def plan_missed(plan: EnforcementPaymentPlan | None, at: datetime) -> tuple[datetime, Decimal] | None:
+    """(due time of the first missed instalment, amount outstanding then) — a missed instalment makes the whole
+    remainder due at once (our reading of APL 66 with 72: the approval covers only a schedule kept)."""
+    if plan is None or plan.status not in ("approved", "defaulted"):
+        return None
+    if plan.status == "defaulted" and plan.defaulted_at is not None:
+        return plan.defaulted_at, Decimal(str(plan.remaining_at_default or 0))
+    for item in plan.schedule or []:
+        due = datetime.fromisoformat(item["due_at"])
+        paid = item.get("paid_at")
+        if (paid is None and due < at) or (paid is not None and datetime.fromisoformat(paid) > due):
+            return due, (plan.amount or Decimal(0)) - plan_paid(plan, due)
+    return None
+
+
 def late_fine(session: Session, ec: EnforcementCase, at: datetime) -> tuple[int, Decimal]:
     """APL 72: 3 % of the fine per day after the 15-day period, at most the fine; no accrual while a
-    reconsideration or lawsuit is pending (APL 73). Returns (days counted, amount)."""
+    reconsideration or lawsuit is pending (APL 73), nor while an approved deferral or instalment plan is kept
+    (APL 66). After a missed instalment the outstanding remainder accrues 3 %/day from the day after the missed
+    due date (capped at that remainder; the whole at most the fine). Returns (days counted, amount)."""
     if not ec.fine_amount or ec.payment_due_at is None:
         return 0, Decimal(0)
     end = min(at, ec.paid_at) if ec.paid_at else at
     if end <= ec.payment_due_at:
         return 0, Decimal(0)
+    rate = Decimal(str(R.v(session, R.LATE_RATE)))
+    paused = _paused_days(session, ec, end)
     start_day = clock.local(ec.payment_due_at).date() + timedelta(days=1)
     last_day = clock.local(end).date()
-    paused = set()
-    for a, b in _pause_intervals(session, ec, end):
-        d = clock.local(a).date()
-        while d <= clock.local(b).date():
-            paused.add(d)
-            d += timedelta(days=1)
-    n = 0
-    d = start_day
-    while d <= last_day:
-        if d not in paused:
-            n += 1
-        d += timedelta(days=1)
-    rate = Decimal(str(R.v(session, R.LATE_RATE)))
-    amount = min((ec.fine_amount * rate * n).quantize(Decimal("0.01")), ec.fine_amount)
-    return n, amount
+    plan = payment_plan(session, ec)
+    if plan is None or plan.decided_at is None:
+        n = _count_days(start_day, last_day, paused)
+        return n, min((ec.fine_amount * rate * n).quantize(Decimal("0.01")), ec.fine_amount)
+    # before the approval (a late application): the whole fine accrued
+    n_pre = _count_days(start_day, min(last_day, clock.local(plan.decided_at).date() - timedelta(days=1)), paused)
+    pre = min(ec.fine_amount * rate * n_pre, ec.fine_amount)
+    n_post, post = 0, Decimal(0)
+    miss = plan_missed(plan, end)
+    if miss is not None:
+        due, remaining = miss
+        n_post = _count_days(clock.local(due).date() + timedelta(days=1), last_day, paused)
+        post = min(remaining * rate * n_post, remaining)
+    return n_pre + n_post, min((pre + post).quantize(Decimal("0.01")), ec.fine_amount)
 
 
 def record_payment(session: Session, p: Principal, case_id: int, *, amount: Any, paid_at: datetime, payment_ref: str,
                    at: datetime | None = None) -> EnforcementCase:
     """罚缴分离: the bank's payment notice is recorded; the system never collects money."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _not_auxiliary_only(p, "登记罚款缴纳")
     _require(p, ec, (Role.OFFICER, Role.LEADER), "登记罚款缴纳")
     if ec.decision_kind != "penalty" or not ec.fine_amount:
@@ -1112,22 +1248,46 @@ def record_payment(session: Session, p: Principal, case_id: int, *, amount: Any,
         raise Invalid("缴款时间不能晚于现在", code="bad_time")
     amt = _money(amount) or Decimal(0)
     days, extra = late_fine(session, ec, paid_at)
-    due = ec.fine_amount + extra
+    plan = payment_plan(session, ec)
+    before = plan_paid(plan)  # instalments already recorded (APL 66)
+    due = ec.fine_amount - before + extra
     if amt < due:
-        raise Conflict(f"缴款金额{amt}元不足：罚款{ec.fine_amount}元，加处罚款{extra}元（{days}日）", code="underpaid",
-                       details={"due": str(due), "late_days": days, "late_fine": str(extra)})
-    ec.paid_at, ec.paid_amount, ec.payment_ref = paid_at, amt, payment_ref
-    workflow.stop_timers(session, ec, ("payment", "court_wait", "court_window"), at)
+        raise Conflict(f"缴款金额{amt}元不足：罚款{ec.fine_amount}元，已分期缴纳{before}元，加处罚款{extra}元（{days}日）",
+                       code="underpaid", details={"due": str(due), "late_days": days, "late_fine": str(extra),
+                                                  "instalments_paid": str(before)})
+    if plan is not None:
+        settle_default(session, p, ec, plan, at)
+        if plan.status == "approved":
+            plan.status = "completed"
+    ec.paid_at, ec.paid_amount, ec.payment_ref = paid_at, amt + before, payment_ref
+    workflow.stop_timers(session, ec, ("payment", "court_wait", "court_window", "instalment"), at)
     workflow.act(session, ec, action="payment", actor=_actor(p), at=at,
-                 data={"amount": str(amt), "late_days": days, "late_fine": str(extra), "ref": payment_ref})
+                 data={"amount": str(amt), "late_days": days, "late_fine": str(extra), "ref": payment_ref,
+                       "instalments_paid": str(before)})
     return ec
+
+
+def settle_default(session: Session, p: Principal | None, ec: EnforcementCase, plan: EnforcementPaymentPlan,
+                   at: datetime) -> bool:
+    """Record a missed instalment once (an event + audit entry): the plan ends, the remainder is due at once."""
+    if plan.status != "approved":
+        return False
+    miss = plan_missed(plan, at)
+    if miss is None:
+        return False
+    plan.status, plan.defaulted_at, plan.remaining_at_default = "defaulted", miss[0], miss[1]
+    workflow.stop_timers(session, ec, ("instalment",), at, ref_id=plan.id)
+    workflow.act(session, ec, action="payment_plan_default", actor=_actor(p), at=at,
+                 opinion="未按期缴纳分期（暂缓）罚款，剩余罚款应立即缴纳",
+                 data={"plan_id": plan.id, "missed_due_at": miss[0].isoformat(), "remaining": str(miss[1])})
+    return True
 
 
 def challenge(session: Session, p: Principal, case_id: int, *, kind: str, started_at: datetime | None = None,
               end: bool = False, result: str | None = None, at: datetime | None = None) -> EnforcementChallenge:
     """复议 / 诉讼 filed (pauses 加处罚款) or concluded."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _not_auxiliary_only(p, "登记复议诉讼")
     _require(p, ec, (Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER), "登记复议诉讼")
     if ec.decided_at is None:
@@ -1156,7 +1316,7 @@ def challenge(session: Session, p: Principal, case_id: int, *, kind: str, starte
 def demand(session: Session, p: Principal, case_id: int, *, at: datetime | None = None) -> EnforcementDocument:
     """催告书 (AEL 35, 54) after the payment period passed without payment."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _handler(session, p, ec, "制作催告书", at)
     if ec.status != "served" or ec.decision_kind != "penalty" or not ec.fine_amount:
         raise Conflict("只有已送达、有罚款的处罚决定才能催告", code="illegal_transition")
@@ -1164,6 +1324,11 @@ def demand(session: Session, p: Principal, case_id: int, *, at: datetime | None 
         raise Conflict("罚款已缴纳，无需催告", code="already_paid")
     if ec.payment_due_at is None or at <= ec.payment_due_at:
         raise Conflict("缴款期限（15日）未届满，不能催告", code="payment_period_open")
+    plan = payment_plan(session, ec)
+    if plan is not None and plan.status == "approved":
+        if plan_missed(plan, at) is None:
+            raise Conflict("已批准暂缓或分期缴纳罚款，当事人按期缴纳期间不能催告（行政处罚法第66条）", code="payment_deferred")
+        settle_default(session, p, ec, plan, at)
     days, extra = late_fine(session, ec, at)
     late_doc = None
     if days > 0 and _late_fine_doc(session, ec) is None and _late_fine_announced(session, ec):
@@ -1225,7 +1390,12 @@ def court_window(session: Session, ec: EnforcementCase) -> tuple[datetime, datet
     if ec.served_at is None:
         return None
     opens = R.months(ec.served_at, int(R.v(session, R.LITIGATION_MONTHS)))  # type: ignore[call-overload]
-    return opens, R.months(opens, int(R.v(session, R.COURT_MONTHS)))  # type: ignore[call-overload]
+    start = opens
+    plan = payment_plan(session, ec)
+    if plan is not None and plan.schedule:
+        # deferred or instalment payment: the period runs from the end of the deferral / instalment period
+        start = max(opens, datetime.fromisoformat(plan.schedule[-1]["due_at"]))
+    return opens, R.months(start, int(R.v(session, R.COURT_MONTHS)))  # type: ignore[call-overload]
 
 
 def apply_court(session: Session, p: Principal, case_id: int, *, at: datetime | None = None,
@@ -1233,7 +1403,7 @@ def apply_court(session: Session, p: Principal, case_id: int, *, at: datetime | 
     """申请法院强制执行 with the 强制执行申请书 (AEL 53–55), signed by the agency head: the act is a
     leader's, or a handler's naming the approving head (``approved_by``)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     head_id: int | None
     if p.has(Role.LEADER) and p.user_id not in (ec.lead_officer_id, ec.assist_officer_id):
         _require(p, ec, (Role.LEADER,), "申请法院强制执行")
@@ -1283,7 +1453,7 @@ def close(session: Session, p: Principal, case_id: int, *, opinion: str | None =
           at: datetime | None = None) -> EnforcementCase:
     """结案 (结案审批表): the decision served and executed (paid, or applied to court), or transferred with a receipt."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _require(p, ec, (Role.LEADER,), "批准结案")
     why = closure_blockers(session, ec)
     if why:
@@ -1335,7 +1505,7 @@ def closure_blockers(session: Session, ec: EnforcementCase) -> list[str]:
 def archive(session: Session, p: Principal, case_id: int, *, at: datetime | None = None) -> EnforcementDocument:
     """归档 (一案一卷): the file cover and index list every document, record and piece of evidence."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _not_auxiliary_only(p, "归档")
     _require(p, ec, (Role.OFFICER, Role.LEADER), "归档")
     if ec.status != "closed":
@@ -1354,7 +1524,7 @@ def transfer(session: Session, p: Principal, case_id: int, *, kind: str, receive
              at: datetime | None = None) -> EnforcementTransfer:
     """移送: to the police (a 移送报告 by ≥ 2 officers; the head decides within 3 days) or to another agency."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     if ec.status not in ("lead", "registered", "investigated"):
         raise Conflict("当前阶段不能移送", code="illegal_transition")
     if kind not in ("police", "agency"):
@@ -1365,7 +1535,7 @@ def transfer(session: Session, p: Principal, case_id: int, *, kind: str, receive
     if kind == "police":
         if ec.status != "lead":
             _handler(session, p, ec, "提出移送", at)
-        _officers(session, officer_ids or [], at, "涉嫌犯罪案件移送报告")
+        _officers(session, officer_ids or [], at, "涉嫌犯罪案件移送报告", ec=ec)
     else:
         _require(p, ec, (Role.OFFICER, Role.LEADER), "移送案件")
     t = EnforcementTransfer(case_id=ec.id, kind=kind, receiver=receiver, reason=reason, items=list(items or []),
@@ -1397,7 +1567,7 @@ def transfer_step(session: Session, p: Principal, case_id: int, transfer_id: int
     """两法衔接 steps: approve (head, ≤ 3 days) → send (≤ 24 h) → receipt → reply (police, 3 days) →
     reconsider (≤ 3 days after a refusal) / resume / handover (≤ 3 days after the police open a case)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     t = session.get(EnforcementTransfer, transfer_id)
     if t is None or t.case_id != ec.id:
         raise NotFound("移送记录不存在", code="unknown_transfer")
@@ -1498,6 +1668,7 @@ class SummaryInput:
     refusal_note: str | None = None
     device_id: str | None = None
     photo_file_ids: list[int] = field(default_factory=list)
+    entrustment_id: int | None = None
 
 
 def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetime | None = None) -> EnforcementCase:  # noqa: C901
@@ -1537,9 +1708,11 @@ def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetim
                            "（行政处罚法第68、69条）", code="cash_not_allowed")
     if not data.party_signed and not (data.refusal_note or "").strip():
         raise Invalid("当事人拒绝签收的，应在决定书上注明", code="signature_or_refusal_required")
+    if data.entrustment_id is not None:
+        check_entrustment(session, data.entrustment_id, data.power_code, data.street_code, at)
     party_id = links.find_or_create_party(session, kind=data.party_type, name=data.party_name, id_no=data.party_id_no,
                                           address=data.party_address, phone=data.party_phone, legal_rep=None)
-    ec = EnforcementCase(
+    ec = EnforcementCase(entrustment_id=data.entrustment_id,
         case_no=_case_no(session, at), procedure="summary", source="summary", cause=data.cause,
         power_code=data.power_code, legal_basis=data.legal_basis, facts=data.facts, address=data.address,
         lon=data.lon, lat=data.lat, street_code=data.street_code, occurred_at=at, party_ref_id=party_id,
@@ -1588,7 +1761,7 @@ def file_summary(session: Session, p: Principal, case_id: int, *, at: datetime |
                  opinion: str | None = None) -> EnforcementCase:
     """当场处罚备案: the agency receives the filing."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _require(p, ec, (Role.LEADER, Role.LEGAL_REVIEWER), "接收当场处罚备案")
     if ec.procedure != "summary" or ec.filed_at is not None:
         raise Conflict("只有未备案的当场处罚可以备案", code="illegal_step")
@@ -1600,7 +1773,7 @@ def file_summary(session: Session, p: Principal, case_id: int, *, at: datetime |
 
 def hand_in_cash(session: Session, p: Principal, case_id: int, *, receipt_no: str, at: datetime | None = None) -> EnforcementCase:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _handler(session, p, ec, "缴交当场收缴的罚款", at)
     if not ec.cash_collected or ec.cash_handed_in_at is not None:
         raise Conflict("没有待交的当场收缴罚款", code="illegal_step")
@@ -1645,7 +1818,7 @@ def public_copy(session: Session, ec: EnforcementCase) -> dict[str, Any]:
 
 def publish(session: Session, p: Principal, case_id: int, at: datetime | None = None) -> EnforcementDisclosure:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _not_auxiliary_only(p, "公示处罚决定")
     _require(p, ec, (Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER), "公示处罚决定")
     d = session.scalars(select(EnforcementDisclosure).where(EnforcementDisclosure.case_id == ec.id)).first()
@@ -1669,7 +1842,7 @@ def revoke(session: Session, p: Principal, case_id: int, *, reason: str, at: dat
     """The decision is revoked or changed (复议/诉讼/自行纠正): the credit record is revoked and the published
     information is withdrawn within 3 working days (APL 48)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _require(p, ec, (Role.LEADER,), "撤销处罚决定")
     if ec.decided_at is None:
         raise Conflict("尚未作出决定", code="not_decided")
@@ -1693,7 +1866,7 @@ def revoke(session: Session, p: Principal, case_id: int, *, reason: str, at: dat
 
 def withdraw_disclosure(session: Session, p: Principal, case_id: int, at: datetime | None = None) -> EnforcementDisclosure:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _require(p, ec, (Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER), "撤回公示")
     d = session.scalars(select(EnforcementDisclosure).where(EnforcementDisclosure.case_id == ec.id)).first()
     if d is None or d.published_at is None or d.withdrawn_at is not None:
@@ -1736,7 +1909,7 @@ CHECKLIST = [
 def file_review(session: Session, p: Principal, case_id: int, *, scores: dict[str, float], note: str | None = None,
                 at: datetime | None = None) -> EnforcementFileReview:
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at, internal=True)
     _require(p, ec, (Role.ASSESSOR, Role.LEGAL_REVIEWER, Role.LEADER), "案卷评查")
     if ec.status not in ("closed", "archived"):
         raise Conflict("案卷评查针对已结案的案件", code="not_closed")

@@ -8,17 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengguan.core import clock
-from chengguan.enforcement import links, service, workflow
+from chengguan.enforcement import links, procedures, service, workflow
 from chengguan.enforcement.models import (
     EnforcementCase,
     EnforcementChallenge,
     EnforcementDisclosure,
     EnforcementDocument,
+    EnforcementEntrustment,
     EnforcementEvent,
     EnforcementEvidence,
     EnforcementFileReview,
     EnforcementMeasure,
+    EnforcementPaymentPlan,
     EnforcementRecord,
+    EnforcementRecusal,
     EnforcementService,
     EnforcementTransfer,
 )
@@ -147,4 +150,13 @@ def detail(session: Session, ec: EnforcementCase) -> dict[str, Any]:
         "file_reviews": [_plain(r, ("id", "at", "score", "grade", "items", "note"))
                          for r in _rows(session, EnforcementFileReview, ec.id, EnforcementFileReview.id, present)],
         "credit": links.credit_summary(session, ec.party_ref_id),
+        "recusals": [procedures.recusal_view(r) for r in _rows(session, EnforcementRecusal, ec.id, EnforcementRecusal.id)],
+        "payment_plans": [procedures.plan_view(x, now)
+                          for x in _rows(session, EnforcementPaymentPlan, ec.id, EnforcementPaymentPlan.id)],
+        "entrustment": _entrustment(session, ec),
     }
+
+
+def _entrustment(session: Session, ec: EnforcementCase) -> dict[str, Any] | None:
+    ent = session.get(EnforcementEntrustment, ec.entrustment_id) if ec.entrustment_id else None
+    return procedures.entrustment_view(ent) if ent is not None else None

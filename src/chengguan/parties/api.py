@@ -1,5 +1,6 @@
-"""当事人 and credit records for officials. Enforcement is city-wide: parties are not region-bound, so
-the check is the role (officer, legal reviewer, leader, admin); auxiliaries (协管) see nothing."""
+"""当事人 and credit records for officials (officer, legal reviewer, leader, admin; auxiliaries (协管) see
+nothing). Like enforcement cases, reads and writes are limited to the caller's area: a party belongs to the
+areas of its enforcement cases, or to the area of the official who entered it (``service.visible_clause``)."""
 
 from __future__ import annotations
 
@@ -63,27 +64,27 @@ def view(p: Party, *, full: bool = True) -> dict[str, Any]:
 
 
 @router.get("", operation_id="parties_search")
-def parties_search(session: DbSession, q: Annotated[str | None, Query(max_length=50)] = None,
+def parties_search(session: DbSession, user: CurrentUser, q: Annotated[str | None, Query(max_length=50)] = None,
                    kind: Literal["person", "org"] | None = None, page: Annotated[int, Query(ge=1, le=10000)] = 1,
                    page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     """Find a party by name (part), USCC or ID number."""
-    rows, total = service.search(session, q, kind, page, page_size)
+    rows, total = service.search(session, q, kind, page, page_size, user)
     return {"items": [view(p, full=False) for p in rows], "total": total, "page": page, "page_size": page_size}
 
 
 @router.post("", status_code=201, operation_id="parties_upsert")
-def parties_upsert(session: DbSession, body: PartyIn) -> dict[str, Any]:
+def parties_upsert(session: DbSession, user: CurrentUser, body: PartyIn) -> dict[str, Any]:
     """The party with this ID number / USCC (validated, check digit included), created if new; with its
     record summary, so the officer sees earlier violations when a new case involves the same party."""
     extra = body.model_dump(exclude={"kind", "name", "id_type", "id_number", "uscc"}, exclude_none=True)
-    p = service.find_or_create(session, kind=body.kind, name=body.name, id_type=body.id_type,
+    p = service.upsert_visible(session, user, kind=body.kind, name=body.name, id_type=body.id_type,
                                id_number=body.id_number, uscc=body.uscc, **extra)
     return {**view(p), "record": service.summary(session, p.id)}
 
 
 @router.get("/{party_id}", operation_id="parties_get")
-def parties_get(session: DbSession, party_id: Id) -> dict[str, Any]:
-    p = service.get(session, party_id)
+def parties_get(session: DbSession, user: CurrentUser, party_id: Id) -> dict[str, Any]:
+    p = service.get_visible(session, user, party_id)
     return {**view(p), "record": service.summary(session, p.id),
             "history": [service.record_view(r) for r in service.history(session, p.id)]}
 
@@ -92,6 +93,7 @@ def parties_get(session: DbSession, party_id: Id) -> dict[str, Any]:
              dependencies=[require_roles(Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN)])
 def parties_add_credit(session: DbSession, user: CurrentUser, party_id: Id, body: CreditIn) -> dict[str, Any]:
     """Enter a record by hand (e.g. decisions made before the system). Cases write theirs themselves."""
+    service.get_visible(session, user, party_id)
     fields = body.model_dump(exclude={"kind"})
     if body.kind == "education":
         rec = service.record_education(session, party_id=party_id, actor_id=user.user_id,
@@ -106,6 +108,7 @@ def parties_add_credit(session: DbSession, user: CurrentUser, party_id: Id, body
 
 @router.post("/credit/{record_id}/revoke", operation_id="parties_revoke_credit",
              dependencies=[require_roles(Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN)])
-def parties_revoke_credit(session: DbSession, record_id: Id, body: RevokeIn) -> dict[str, Any]:
+def parties_revoke_credit(session: DbSession, user: CurrentUser, record_id: Id, body: RevokeIn) -> dict[str, Any]:
     """The decision was revoked or changed: the record stays, marked revoked (no longer counts)."""
+    service.get_visible(session, user, service.record(session, record_id).party_id)
     return service.record_view(service.revoke(session, record_id, reason=body.reason))

@@ -45,6 +45,9 @@ class Party(Timestamped, Base):
     address: Mapped[str | None] = mapped_column(String(256))
     phone: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    # The area of the official who entered the party by hand (None: entered city-wide or by a case); a party
+    # is otherwise visible in the areas of its enforcement cases.
+    region_code: Mapped[str | None] = mapped_column(String(15), index=True)
 
 
 class CreditRecord(Base):

@@ -16,11 +16,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from chengguan.accounts.principal import Principal
+from chengguan.accounts.roles import Role
 from chengguan.core import clock
-from chengguan.core.errors import Conflict, Invalid, NotFound
+from chengguan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengguan.geo import codes
 from chengguan.parties.models import CREDIT_KINDS, ID_TYPES, PARTY_KINDS, SEVERITIES, CreditRecord, Party
 
@@ -116,6 +118,54 @@ def find_or_create(session: Session, *, kind: str, name: str, id_type: str | Non
     return party
 
 
+OFFICIALS = (Role.OFFICER, Role.LEGAL_REVIEWER, Role.LEADER, Role.ADMIN)
+
+
+def scope(p: Principal) -> list[str] | None:
+    """The caller's areas for party records (None: district-wide), from the official roles it holds."""
+    regions = [r for role in OFFICIALS for r in p.regions(role)]
+    if None in regions:
+        return None
+    return sorted({r for r in regions if r})
+
+
+def visible_clause(p: Principal) -> ColumnElement[bool] | None:
+    """Parties the caller may see, the way enforcement cases are scoped: a party belongs to the areas of its
+    enforcement cases (and to the cases the caller handles or created), or to the area of the official who
+    entered it by hand. None: no restriction (a district-wide official)."""
+    from chengguan.enforcement.models import EnforcementCase as E
+
+    areas = scope(p)
+    if areas is None:
+        return None
+    in_case = or_(*[E.street_code.like(f"{r}%") for r in areas], E.lead_officer_id == p.user_id,
+                  E.assist_officer_id == p.user_id, E.created_by == p.user_id)
+    own = [Party.region_code.like(f"{r}%") for r in areas]
+    return or_(*own, exists().where(E.party_ref_id == Party.id, in_case))
+
+
+def get_visible(session: Session, p: Principal, party_id: int) -> Party:
+    party = get(session, party_id)
+    clause = visible_clause(p)
+    if clause is not None and session.scalar(select(Party.id).where(Party.id == party.id, clause)) is None:
+        raise Forbidden("该当事人的记录不在您的管辖区域内", code="out_of_region")
+    return party
+
+
+def upsert_visible(session: Session, p: Principal, *, kind: str, name: str, id_type: str | None = None,
+                   id_number: str | None = None, uscc: str | None = None, **extra: Any) -> Party:
+    """``find_or_create`` for an official: an existing party must be visible to the caller (its record is
+    not shown across areas); a new one belongs to the caller's area."""
+    existing = find(session, kind=kind, id_type=id_type, id_number=id_number, uscc=uscc)
+    if existing is not None:
+        get_visible(session, p, existing.id)
+    areas = scope(p)
+    party = find_or_create(session, kind=kind, name=name, id_type=id_type, id_number=id_number, uscc=uscc, **extra)
+    if existing is None and areas:
+        party.region_code = areas[0]
+    return party
+
+
 def get(session: Session, party_id: int) -> Party:
     party = session.get(Party, party_id)
     if party is None:
@@ -123,8 +173,12 @@ def get(session: Session, party_id: int) -> Party:
     return party
 
 
-def search(session: Session, q: str | None, kind: str | None, page: int, page_size: int) -> tuple[list[Party], int]:
+def search(session: Session, q: str | None, kind: str | None, page: int, page_size: int,
+           p: Principal | None = None) -> tuple[list[Party], int]:
     stmt = select(Party)
+    clause = visible_clause(p) if p is not None else None
+    if clause is not None:
+        stmt = stmt.where(clause)
     if kind:
         if kind not in PARTY_KINDS:
             raise Invalid(f"当事人类型应为 person 或 org：{kind!r}", code="bad_party_kind")
@@ -183,6 +237,13 @@ def record_education(session: Session, *, party_id: int, power_code: str | None,
     return _add(session, party_id=party_id, kind="education", decided_on=decided_on, power_code=power_code,
                 subject=subject, decision_no=decision_no, content=content.strip(), violation_on=violation_on,
                 standard_ref=standard_ref, created_by=actor_id, data=data or {})
+
+
+def record(session: Session, record_id: int) -> CreditRecord:
+    rec = session.get(CreditRecord, record_id)
+    if rec is None:
+        raise NotFound(f"信用记录 {record_id} 不存在", code="credit_record_not_found")
+    return rec
 
 
 def revoke(session: Session, record_id: int, *, reason: str, at: datetime | None = None) -> CreditRecord:
