@@ -157,3 +157,19 @@ def test_disposal_record_guards(ef):
               proceeds="300", treasury_ref="GK-2026-1")
     ef.act(cid, "close", "leader1")
     assert "公开拍卖" in _flat(_docs(ef, cid, "closure_approval")[0])
+
+
+def test_no_late_fine_decision_while_an_approved_deferral_is_kept(ef):
+    cid, dec = _decided(ef, fine="600")
+    start = clock.now()
+    ef.act(cid, "serve", "officer1", document_id=dec, method="direct", recipient="张三", signed_by="张三")
+    plan = ef.act(cid, "payment-plan", "officer1", kind="defer", reason="经营困难")["payment_plans"][0]
+    due = clock.local(start + timedelta(days=60)).date().isoformat()
+    ef.act(cid, "payment-plan-decide", "leader1", plan_id=plan["id"], approved=True, opinion="同意暂缓",
+           schedule=[{"due_on": due, "amount": "600"}])
+    with clock.frozen(start + timedelta(days=30)):  # past the 15 days, inside the deferral (APL 66)
+        ef.refuse(cid, "late-fine", "officer1", "payment_deferred")
+    with clock.frozen(start + timedelta(days=70)):  # the deferral was not kept: the late fine may be decided
+        out = ef.act(cid, "late-fine", "officer1")
+        assert out["payment_plans"][0]["status"] == "defaulted"
+        assert [d for d in out["documents"] if d["doc_type"] == "late_fine_decision"]

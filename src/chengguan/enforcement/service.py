@@ -595,7 +595,7 @@ def dispose(session: Session, p: Principal, case_id: int, *, measure_id: int, me
     """罚没物品处理记录: disposal of items confiscated by a served penalty decision (APL 74: public auction or
     handling under state rules, destruction only where the law requires it; proceeds to the treasury)."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _handler(session, p, ec, "处理罚没物品", at)
     m = session.get(EnforcementMeasure, measure_id)
     if m is None or m.case_id != ec.id:
@@ -610,7 +610,7 @@ def dispose(session: Session, p: Principal, case_id: int, *, measure_id: int, me
         raise Conflict("该批物品已处理", code="already_disposed")
     if method not in DISPOSAL_METHODS:
         raise Invalid(f"处理方式应为：{'、'.join(f'{k}（{v}）' for k, v in DISPOSAL_METHODS.items())}", code="bad_method")
-    officers = _officers(session, officer_ids, at, "罚没物品处理")
+    officers = _officers(session, officer_ids, at, "罚没物品处理", ec=ec)
     amount = _money(proceeds)
     if method == "destroy":
         if not (basis or "").strip():
@@ -1361,7 +1361,7 @@ def decide_late_fine(session: Session, p: Principal, case_id: int, *, opinion: s
     """加处罚款决定书 (APL 72(1), AEL 45): 3 % of the fine per day after the payment period, at most the fine.
     Also issued with the first 催告书 when not made before."""
     at = _now(at)
-    ec = locked(session, p, case_id)
+    ec = locked(session, p, case_id, at)
     _handler(session, p, ec, "制作加处罚款决定书", at)
     if ec.decision_kind != "penalty" or not ec.fine_amount:
         raise Conflict("本案没有罚款，不能加处罚款", code="no_fine")
@@ -1371,6 +1371,11 @@ def decide_late_fine(session: Session, p: Principal, case_id: int, *, opinion: s
         raise Conflict("罚款已缴纳，无需加处罚款", code="already_paid")
     if ec.payment_due_at is None or at <= ec.payment_due_at:
         raise Conflict("缴款期限（15日）未届满，不能加处罚款（行政处罚法第72条）", code="payment_period_open")
+    plan = payment_plan(session, ec)
+    if plan is not None and plan.status == "approved":
+        if plan_missed(plan, at) is None:
+            raise Conflict("已批准暂缓或分期缴纳罚款，当事人按期缴纳期间不加处罚款（行政处罚法第66条）", code="payment_deferred")
+        settle_default(session, p, ec, plan, at)
     if _late_fine_doc(session, ec) is not None:
         raise Conflict("本案已作出加处罚款决定，加处罚款按日累计至罚款数额为止", code="late_fine_decided")
     if not _late_fine_announced(session, ec):
