@@ -360,3 +360,15 @@ def test_summary_penalty_under_an_entrustment(g, db_session):
     doc = db_session.scalars(select(EnforcementDocument).where(EnforcementDocument.case_id == cid,
                                                                EnforcementDocument.doc_type == "summary_decision")).one()
     assert doc.data["agency"] == "海门区综合行政执法局" and doc.data["entrustment"]["document_no"] == ent["document_no"]
+
+
+def test_pending_recusal_blocks_closure(g):
+    cid = _served(g, fine="500")
+    g.act(cid, "payment", "officer1", amount="500", paid_at=clock.now().isoformat(), payment_ref="B-5")
+    rid = g.act(cid, "recusal", "officer2", officer_id=g.ids["officer2"], source="self",
+                reason="发现与当事人系同学")["recusals"][0]["id"]
+    err = g.refuse(cid, "close", "leader1", "cannot_close")
+    assert "回避申请尚未决定" in err["details"]
+    g.act(cid, "recusal-decide", "leader1", recusal_id=rid, granted=False, opinion="不影响公正处理")
+    out = g.act(cid, "close", "leader1")
+    assert out["case"]["status"] == "closed" and all(t["done_at"] for t in out["timers"] if t["kind"] == "recusal")
