@@ -55,10 +55,12 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
     m = ef.act(cid, "measure", "officer1", kind="preserve", items=[{"name": "摊车", "quantity": "1辆"}],
                officer_ids=two, approved_by=ef.ids["leader1"])["measures"][0]
     ef.act(cid, "measure-end", "officer1", measure_id=m["id"], outcome="return")
-    ef.act(cid, "measure", "officer1", kind="seize", items=[{"name": "货物", "quantity": "3箱"}],
-           officer_ids=two, approved_by=ef.ids["leader1"])
+    seized = ef.act(cid, "measure", "officer1", kind="seize", items=[{"name": "货物", "quantity": "3箱"}],
+                    officer_ids=two, approved_by=ef.ids["leader1"])["measures"][-1]
+    ef.act(cid, "measure-end", "officer1", measure_id=seized["id"], outcome="confiscate")
     ef.act(cid, "end-investigation", "officer1", outcome="penalty", facts="占道经营", legal_basis="条例第36条",
-           penalty_types=["fine"], fine_amount="5000", correction_order="立即改正")
+           penalty_types=["fine", "confiscation"], fine_amount="5000", confiscation_amount="600",
+           correction_order="立即改正")
     ef.act(cid, "approve", "leader1")
     ef.act(cid, "collective", "leader1", participants=["甲", "乙", "丙"], content="讨论", conclusion="同意")
     ef.act(cid, "legal-review", "reviewer1", passed=True, opinion="同意", items={"facts": "事实清楚"})
@@ -76,8 +78,15 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
         out = ef.act(cid, "decide", "leader1")
         dec = next(d for d in out["documents"] if d["doc_type"] == "penalty_decision")
         ef.act(cid, "serve", "officer1", document_id=dec["id"], method="direct", recipient="张三", signed_by="张三")
+        ef.act(cid, "dispose", "officer1", measure_id=seized["id"], method="destroy", officer_ids=two,
+               basis="假冒伪劣商品依法应当销毁", witness="监销人王五", place="区罚没物品仓库", result="已粉碎销毁")
     with clock.frozen(clock.now() + timedelta(days=60)):
-        ef.act(cid, "demand", "officer1")
+        out = ef.act(cid, "demand", "officer1")
+        dem = next(d for d in out["documents"] if d["doc_type"] == "demand")
+        ef.act(cid, "serve", "officer1", document_id=dem["id"], method="direct", recipient="张三", signed_by="张三")
+    with clock.frozen(clock.now() + timedelta(days=250)):
+        ef.act(cid, "apply-court", "leader1", note="", court="海门区人民法院")
+        ef.act(cid, "close", "leader1")
     s = ef.post("/api/v1/enforcement/summary", "officer1",
                 {"cause": "占道经营", "party_name": "李四", "penalty_types": ["warning"], "legal_basis": "条例",
                  "facts": "摆摊", "officer_ids": two, "lon": ef.lon, "lat": ef.lat}, 201)
@@ -98,12 +107,17 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
 
     docs = db_session.scalars(select(EnforcementDocument).where(
         EnforcementDocument.case_id.in_([cid, s["case"]["id"], cid2, cid3, cid4]))).all()
-    by_type = {d.doc_type: d for d in docs}
+    by_type = {d.doc_type: d for d in sorted(docs, key=lambda d: (d.case_id == cid, d.id))}  # the full case wins
     assert set(documents.TYPES) <= set(by_type), set(documents.TYPES) - set(by_type)
     key_text = {"penalty_decision": ["行政处罚决定书", "百分之三", "六十日"], "prior_notice": ["陈述", "申辩"], "hearing_rights_notice": ["五个工作日"],
                 "summary_decision": ["当场", "备案"], "demand": ["催告", "十个工作日"], "seizure_decision": ["货物", "三十日"],
                 "service_receipt": ["送达回证", "直接送达"], "file_cover": ["一案一卷"], "hearing_summons": ["回避"],
-                "transfer_letter": ["市场监管局"], "legal_review_opinion": ["事实清楚"]}
+                "transfer_letter": ["市场监管局"], "legal_review_opinion": ["事实清楚"],
+                "hearing_announcement": ["公告", "听证室", "旁听"], "late_fine_decision": ["加处罚款", "百分之三", "5000"],
+                "court_application": ["海门区人民法院", "第五十五条", "此致", "被申请人"],
+                "disposal_record": ["货物", "销毁", "监销人王五", "第七十四条"],
+                "inquiry_record": ["问：", "是否摆摊", "答：", "询问人"],
+                "closure_approval": ["罚没物品处理", "销毁"]}
     for doc_type, doc in by_type.items():
         r = client.get(f"/api/v1/enforcement/documents/{doc.id}.pdf", headers=auth("officer1"))
         assert r.status_code == 200 and r.content.startswith(b"%PDF"), doc_type
@@ -121,6 +135,62 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
             if doc.doc_no:
                 assert doc.doc_no in flat, doc_type
     assert client.get(f"/api/v1/enforcement/documents/{docs[0].id}.pdf", headers=auth("citizen1")).status_code == 403
+    _check_layouts(by_type)
+
+
+def _check_layouts(by_type: dict[str, EnforcementDocument]) -> None:
+    """Each form has the layout of the standard form (not the generic one)."""
+    h = {t: "".join(documents.html(d).split()) for t, d in by_type.items()}
+    for t, d in by_type.items():
+        assert documents.template_for(t) == f"{t}.html", t
+        assert d.data["agency"] in h[t] and d.title in h[t], t  # the shared header
+    # 送达回证: one table with method, place, the addressee's signature and the server
+    r = h["service_receipt"]
+    assert 'class="receipt"' in r and all(w in r for w in ("送达方式", "送达地点", "受送达人<br>签名或盖章", "送达人", "见证人"))
+    # 询问笔录: header grid, then 问/答 lines; signed by the person questioned, not sealed
+    q = h["inquiry_record"]
+    assert '<spanclass="tag">问：</span>是否摆摊' in q and '<spanclass="tag">答：</span>是' in q
+    assert "询问人" in q and "被询问人（签名）" in q and "（印章）" not in q
+    # 决定书: the remedies paragraph after the decision, then the seal bottom-right over the date
+    dec = h["penalty_decision"]
+    assert dec.index("本机关决定") < dec.index('class="remedies"') < dec.index('class="stamp"') \
+        < dec.index(by_type["penalty_decision"].data["date"])
+    assert "回执" in h["prior_notice"] and "移送回执" in h["transfer_letter"]
+    assert "负责人（签名）" in h["court_application"] and "此致" in h["court_application"]
+    assert "监销（见证）人（签名）" in h["disposal_record"] and "处理物品清单" in h["disposal_record"]
+
+
+def test_generic_template_for_types_without_their_own(db_session, tmp_path):
+    assert documents.template_for("no_such_form") == documents.GENERIC_TEMPLATE
+    doc = EnforcementDocument(case_id=0, doc_type="no_such_form", year=2026, title="其他事项内部审批表",
+                              doc_no="海城管其字〔2026〕第7号",
+                              data={"agency": "海门区城市管理局", "date": "2026年05月06日", "case_no": "海城管执案〔2026〕00001号",
+                                    "party": [["当事人", "王五"]], "fields": [["申请事项", "延长办案期限"]],
+                                    "paragraphs": ["理由：案情复杂"]})
+    html = "".join(documents.html(doc).split())
+    for word in ("海门区城市管理局", "其他事项内部审批表", "海城管其字〔2026〕第7号", "王五", "延长办案期限", "案情复杂", "（印章）"):
+        assert word in html, word
+    pdf = documents.render(db_session, doc)
+    assert pdf.startswith(b"%PDF") and b"/FontFile" in _inflated(pdf)
+    text = _text(pdf, tmp_path)
+    if text is not None:
+        flat = "".join(text.split())
+        assert "其他事项内部审批表" in flat and "海城管其字〔2026〕第7号" in flat and "延长办案期限" in flat
+
+
+@pytest.mark.parametrize("doc_type", ["hearing_announcement", "late_fine_decision", "court_application",
+                                      "disposal_record", "penalty_decision"])
+def test_numbers_gap_free_per_type_and_year_across_a_rollback(db_session, doc_type):
+    first, no = documents.doc_number(db_session, doc_type, 2098)
+    assert first == 1 and no is not None and no.endswith("字〔2098〕第1号") and documents.TYPES[doc_type][1] in no
+    sp = db_session.begin_nested()
+    assert documents.doc_number(db_session, doc_type, 2098)[0] == 2
+    sp.rollback()  # the act failed: its number goes back
+    assert documents.doc_number(db_session, doc_type, 2098)[0] == 2
+    assert documents.doc_number(db_session, doc_type, 2099)[0] == 1  # a new year starts again at 1
+    assert documents.doc_number(db_session, doc_type, 2098)[0] == 3
+    other = "court_application" if doc_type != "court_application" else "disposal_record"
+    assert documents.doc_number(db_session, other, 2098)[0] == 1  # per type
 
 
 def test_numbering_is_gap_free_per_type_and_year(ef, db_session):

@@ -353,7 +353,11 @@ def test_demand_court_and_late_fine(g):
         fc.advance(days=20)
         g.refuse(cid, "apply-court", "officer1", "court_window_not_open", note="")
     with clock.frozen(start + timedelta(days=200)):
-        g.act(cid, "apply-court", "officer1", note="申请强制执行")
+        g.refuse(cid, "apply-court", "officer1", "head_signature_required", note="")
+        g.refuse(cid, "apply-court", "officer1", "head_signature_required", note="", approved_by=g.ids["officer2"])
+        g.act(cid, "apply-court", "officer1", note="申请强制执行", approved_by=g.ids["leader1"])
+        app = next(d for d in g.get(cid)["documents"] if d["doc_type"] == "court_application")
+        assert app["doc_no"].startswith("海城管执申字〔")
         out = g.get(cid)
         assert out["late_fine"]["amount"] == "1000.00"  # capped at the fine
         g.act(cid, "close", "leader1")

@@ -111,3 +111,24 @@ def test_demo_data_present(client: Any, auth: Any) -> None:
     h = auth("assessor1")
     assert client.get("/api/v1/assessment/units", headers=h).json()
     assert client.get("/api/v1/assessment/notices", headers=h).status_code == 200
+
+
+def test_finding_and_follow_up_photos_visible_to_viewers_not_others(client: Any, auth: Any,
+                                                                     setup: dict[str, Any]) -> None:
+    items, units = setup["items"], setup["units"]
+    flow = Flow(client, auth)
+    photo = flow.photo("assessor1")
+    r = client.post("/api/v1/assessment/inspections", headers=auth("assessor1"), json={
+        "unit_id": units["甲街道"], "findings": [{"item_id": items["T1"], "photos": [photo], "notice": {}}]})
+    assert r.status_code == 201, r.text
+    finding = r.json()["findings"][0]
+    fid = finding["photo_ids"][0]
+    later = flow.photo("admin")  # the follow-up photo is uploaded by another account
+    r = client.post(f"/api/v1/assessment/notices/{finding['notice']['id']}/follow-up", headers=auth("admin"),
+                    json={"passed": True, "photos": [later]})
+    assert r.status_code == 200, r.text
+    later_id = r.json()["followups"][0]["photo_ids"][0]
+    for user, status in (("leader1", 200), ("assessor1", 200), ("collector1", 403), ("dept1", 403)):
+        for file_id in (fid, later_id):
+            assert client.get(f"/api/v1/files/{file_id}", headers=auth(user)).status_code == status, (user, file_id)
+    assert client.get(f"/api/v1/files/{fid}").status_code in (401, 403)  # anonymous

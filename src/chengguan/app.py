@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,12 +28,21 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+def _warm_up() -> None:
     from chengguan.geo import service as geo_service
 
-    with db.session_scope(read_only=True) as session:
-        geo_service.warm_up(session)
+    try:
+        with db.session_scope(read_only=True) as session:
+            geo_service.warm_up(session)
+    except Exception:  # a failed warm-up only costs the first request its build
+        log.exception("geo warm-up failed")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The grid index and the gazetteer (jieba, pinyin) take seconds to build: build them in a thread so the
+    # server answers at once; a request that needs them meanwhile waits for the same build (geo's lock).
+    threading.Thread(target=_warm_up, name="geo-warm-up", daemon=True).start()
     worker = None
     if get_settings().run_embedded_worker:
         from chengguan.jobs.runner import BackgroundWorker

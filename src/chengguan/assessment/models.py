@@ -106,3 +106,16 @@ class RectificationNotice(Base):
     # follow-up checks: [{"at", "by", "passed", "note", "photo_ids"}]
     followups: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     extra_deduction: Mapped[float] = mapped_column(Float, default=0.0)  # added when escalated
+
+
+class AssessPhoto(Base):
+    """Which finding (or follow-up check of a notice) a stored photo belongs to, so that everyone who may see the
+    inspection may download it (``system.files`` access), not only the assessor who took it."""
+
+    __tablename__ = "assess_photos"
+    __table_args__ = (Index("ix_assess_photos_file", "file_id"),)
+
+    id: Mapped[IdPk]
+    file_id: Mapped[int] = mapped_column(BigIntId)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("assess_findings.id", ondelete="CASCADE"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("assess_notices.id", ondelete="CASCADE"))

@@ -20,6 +20,7 @@ from chengguan.accounts.roles import Role
 from chengguan.assessment.models import (
     UNIT_CLASSES,
     AssessItem,
+    AssessPhoto,
     AssessTemplate,
     AssessUnit,
     Finding,
@@ -31,8 +32,9 @@ from chengguan.core import clock
 from chengguan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengguan.evaluation import formulas as fx
 from chengguan.outbox import service as outbox
-from chengguan.system import counters
+from chengguan.system import counters, files
 from chengguan.system import settings as cfg
+from chengguan.system.models import StoredFile
 
 ASSESS_ROLES = (Role.ASSESSOR, Role.ADMIN)
 VIEW_ROLES = (Role.ASSESSOR, Role.ADMIN, Role.LEADER)
@@ -42,6 +44,22 @@ NOTICE_DAYS = cfg.define("assessment.notice_days", 3.0, "督查整改通知书�
 ESCALATE_DEDUCTION = cfg.define("assessment.escalate_deduction", 2.0,
                                 "复查仍未整改（升级）时对该单位追加的扣分。", "考评")
 PUBLIC_RANKING = cfg.define("assessment.public_ranking", True, "是否公开考评排名页（供媒体通报）。", "考评")
+
+
+def _file_access(session: Session, row: StoredFile, p: Principal | None) -> bool:
+    """A finding's or follow-up's photo: whoever may view the assessment of that unit (hooked into
+    ``system.files``; the uploader always may)."""
+    if p is None or not p.has(*VIEW_ROLES):
+        return False
+    units = session.scalars(select(AssessUnit).join(Inspection, Inspection.unit_id == AssessUnit.id)
+                            .join(Finding, Finding.inspection_id == Inspection.id)
+                            .join(AssessPhoto, AssessPhoto.finding_id == Finding.id)
+                            .where(AssessPhoto.file_id == row.id).limit(20))
+    return any(u.region_code is None or any(p.covers(r, u.region_code) for r in VIEW_ROLES) for u in units)
+
+
+if _file_access not in files.EXTRA_ACCESS:
+    files.EXTRA_ACCESS.append(_file_access)
 
 
 def _need(p: Principal | None, roles: tuple[str, ...] = ASSESS_ROLES, what: str = "考评操作") -> None:
@@ -158,6 +176,7 @@ def record_inspection(session: Session, p: Principal | None, unit_id: int, findi
                      photo_ids=photos)
         session.add(fd)
         session.flush()
+        session.add_all(AssessPhoto(file_id=fid, finding_id=fd.id) for fid in photos)
         if f.get("notice"):
             n = f["notice"] if isinstance(f["notice"], dict) else {}
             issue_notice(session, p, fd.id, deadline=n.get("deadline"), requirement=n.get("requirement"), at=now)
@@ -219,6 +238,7 @@ def follow_up(session: Session, p: Principal | None, notice_id: int, passed: boo
     entry = {"at": now.isoformat(), "by": p.user_id if p else None, "by_name": p.display_name if p else "系统",
              "passed": passed, "note": note, "photo_ids": resolve_file_tokens(session, photos)}
     n.followups = [*n.followups, entry]
+    session.add_all(AssessPhoto(file_id=fid, finding_id=n.finding_id, notice_id=n.id) for fid in entry["photo_ids"])
     if passed:
         n.state, n.closed_at = "closed", now
     elif now > n.deadline:

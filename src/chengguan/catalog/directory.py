@@ -37,8 +37,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import NamedTuple
 
-from pypinyin import Style, lazy_pinyin
-
 KINDS = ("component", "matter")
 LEGACY_KINDS = ("component", "event")
 URGENCIES = ("normal", "urgent")
@@ -471,6 +469,8 @@ def normalise_name(s: str) -> str:
 
 def pinyin_initials(name: str) -> str:
     """Lower-case pinyin initials for quick search: 占道经营 → "zdjy"; Latin letters and digits kept."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries take ~0.5 s to load: not at server start
+
     out = []
     for part in lazy_pinyin(name, style=Style.FIRST_LETTER):
         out.append("".join(ch for ch in part.lower() if ch.isascii() and ch.isalnum()))

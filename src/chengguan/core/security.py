@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import jwt
@@ -16,8 +17,13 @@ from chengguan.core import clock
 from chengguan.core.config import get_settings
 
 _hasher = PasswordHasher()
-# Used to spend the same time on unknown usernames as on wrong passwords (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against for unknown usernames: the same time as a wrong password (no user enumeration by
+    timing). Made on first use: an argon2 hash costs ~0.5 s of the server's start otherwise."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -26,7 +32,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -127,7 +127,10 @@ ACTIONS: dict[str, tuple[type[BaseModel], Handler]] = {
     "payment": (schemas.PaymentIn, lambda s, u, i, b: service.record_payment(s, u, i, **b)),
     "challenge": (schemas.ChallengeIn, lambda s, u, i, b: service.challenge(s, u, i, **b)),
     "demand": (schemas.OpinionIn, lambda s, u, i, b: service.demand(s, u, i)),
-    "apply-court": (schemas.NoteIn, lambda s, u, i, b: service.apply_court(s, u, i, note=b["note"] or None)),
+    "apply-court": (schemas.ApplyCourtIn,
+                    lambda s, u, i, b: service.apply_court(s, u, i, **{**b, "note": b["note"] or None})),
+    "late-fine": (schemas.OpinionIn, lambda s, u, i, b: service.decide_late_fine(s, u, i, **b)),
+    "dispose": (schemas.DisposeIn, lambda s, u, i, b: service.dispose(s, u, i, **b)),
     "close": (schemas.OpinionIn, lambda s, u, i, b: service.close(s, u, i, **b)),
     "archive": (schemas.OpinionIn, lambda s, u, i, b: service.archive(s, u, i)),
     "transfer": (schemas.TransferIn, lambda s, u, i, b: service.transfer(s, u, i, **_items(b))),
@@ -223,7 +226,7 @@ def public_decisions(request: Request, session: DbSession, q: Annotated[str | No
 @router.get("/officers", operation_id="enforcement_officers")
 def officers(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     """Enforcement officers (for choosing the second officer or handlers), with whether their certificate is
-    valid now."""
+    valid now and whether they are a leader (who approves measures)."""
     from chengguan.accounts.models import User, UserRole
     from chengguan.core import clock
     from chengguan.workforce import service as workforce
@@ -233,7 +236,10 @@ def officers(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
                            .where(UserRole.role.in_((Role.OFFICER, Role.LEADER, Role.LEGAL_REVIEWER)),
                                   User.is_active.is_(True)).distinct().order_by(User.id).limit(500)).all()
     ok = workforce.certified_user_ids(session, [r[0] for r in rows], clock.now())
-    return [{"id": r[0], "name": r[1], "certified": r[0] in ok} for r in rows]
+    # leaders (机关负责人) approve measures: the console offers them as approvers
+    heads = set(session.scalars(select(UserRole.user_id).where(UserRole.role == Role.LEADER,
+                                                               UserRole.user_id.in_([r[0] for r in rows]))))
+    return [{"id": r[0], "name": r[1], "certified": r[0] in ok, "leader": r[0] in heads} for r in rows]
 
 
 @router.get("/entrustments", operation_id="enforcement_entrustments")

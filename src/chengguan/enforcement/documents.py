@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from chengguan.core.errors import NotFound
 from chengguan.enforcement import rules as R
 from chengguan.enforcement.models import (
     EnforcementCase,
+    EnforcementChallenge,
     EnforcementDocument,
     EnforcementEvidence,
     EnforcementMeasure,
@@ -55,7 +57,12 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "transfer_letter": ("案件移送书", "移"),
     "closure_approval": ("结案审批表", "结"),
     "file_cover": ("卷宗封面及卷内目录", None),
+    "hearing_announcement": ("听证公告", "听公"),
+    "late_fine_decision": ("加处罚款决定书", "加罚"),
+    "court_application": ("强制执行申请书", "执申"),
+    "disposal_record": ("罚没物品处理记录", "没处"),
 }
+GENERIC_TEMPLATE = "document.html"  # the fallback for any type without its own <doc_type>.html
 
 _env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates" / "docs")),
                    autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
@@ -78,6 +85,7 @@ def issue(session: Session, ec: EnforcementCase, doc_type: str, p: Principal | N
     number, doc_no = doc_number(session, doc_type, year)
     data = BUILDERS[doc_type](session, ec, extra)
     data.setdefault("party", party_block(ec))
+    data.setdefault("addressee", ec.party_name)
     data["agency"] = R.v(session, R.AGENCY)
     if ec.entrustment_id is not None:  # 委托执法: issued in the entrusting agency's name (APL 20)
         from chengguan.enforcement.procedures import document_fields
@@ -105,8 +113,19 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def template_for(doc_type: str) -> str:
+    """The form's own template (``<doc_type>.html``), else the generic one."""
+    name = f"{doc_type}.html"
+    return name if name in _templates() else GENERIC_TEMPLATE
+
+
+@lru_cache(maxsize=1)
+def _templates() -> frozenset[str]:
+    return frozenset(_env.list_templates())
+
+
 def html(doc: EnforcementDocument) -> str:
-    return _env.get_template("document.html").render(doc=doc, d=doc.data, title=doc.title)
+    return _env.get_template(template_for(doc.doc_type)).render(doc=doc, d=doc.data, title=doc.title)
 
 
 def render(session: Session, doc: EnforcementDocument) -> bytes:
@@ -183,10 +202,18 @@ def b_record(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[s
     r = session.get(EnforcementRecord, x["record_id"])
     assert r is not None
     sig = "当事人已签名确认。" if r.party_signed else f"当事人拒绝签名：{r.refusal_note}"
+    lines = [ln.strip() for ln in (r.content or "").splitlines() if ln.strip()]
     return {"fields": [["案由", ec.cause], ["时间", f"{_dt(r.started_at)} 至 {_dt(r.ended_at)}"], ["地点", r.place or "—"],
                        ["被询问（检查）人", r.subject_name or "—"], ["执法人员", _users(session, r.officer_ids or [])],
                        ["记录人", _users(session, [r.recorder_id]) if r.recorder_id else "—"]],
-            "paragraphs": [*(r.content or "").splitlines(), *( [f"复核意见：{r.conclusion}"] if r.conclusion else []), sig]}
+            "paragraphs": [*lines, *([f"复核意见：{r.conclusion}"] if r.conclusion else []), sig],
+            # the form's own layout: header grid, then 问/答 lines (a line starting 问/答 is a question/answer)
+            "rec": {"cause": ec.cause, "from": _dt(r.started_at), "to": _dt(r.ended_at), "place": r.place or "—",
+                    "subject": r.subject_name or "—", "officers": _users(session, r.officer_ids or []),
+                    "recorder": _users(session, [r.recorder_id]) if r.recorder_id else "—",
+                    "participants": "、".join(r.participants or []), "conclusion": r.conclusion or "",
+                    "signed": bool(r.party_signed), "refusal": r.refusal_note or ""},
+            "qa": [[ln[0], ln[1:].lstrip("：:").strip()] if ln[:1] in ("问", "答") else ["", ln] for ln in lines]}
 
 
 def b_correction(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -207,11 +234,12 @@ def b_measure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
         word = "查封" if m.kind == "seal" else "扣押"
         text = (f"因你（单位）涉嫌{ec.cause}，依据《中华人民共和国行政强制法》第二十二条至第二十五条，经本机关负责人批准，"
                 f"决定对下列物品予以{word}，期限{m.days}日（自{_day(m.started_at)}至{_day(m.due_at)}）；"
-                "情况复杂的，经批准可以延长，但延长期限不超过三十日。" + _remedies())
-    return {"paragraphs": [text, f"保存（存放）地点：{m.storage_place or '—'}",
+                "情况复杂的，经批准可以延长，但延长期限不超过三十日。")
+    return {"remedies": _remedies() if m.kind != "preserve" else None, "items_title": "物品清单",
+            "paragraphs": [text, f"保存（存放）地点：{m.storage_place or '—'}",
                            f"执法人员：{_users(session, m.officer_ids or [])}"],
             "table": {"head": ["序号", "名称", "规格", "数量", "备注"],
-                      "rows": [[i + 1, it.get("name"), it.get("spec", ""), it.get("quantity"), it.get("note", "")]
+                      "rows": [[i + 1, it.get("name"), (it.get("spec") or ""), it.get("quantity"), (it.get("note") or "")]
                                for i, it in enumerate(m.items or [])]},
             "note": "本清单一式两份，当事人和本机关各执一份。"}
 
@@ -269,6 +297,7 @@ def b_hearing_summons(session: Session, ec: EnforcementCase, x: dict[str, Any]) 
     chair = session.get(User, ec.hearing_chair_id) if ec.hearing_chair_id else None
     return {"fields": [["听证时间", _dt(ec.hearing_at)], ["听证地点", ec.hearing_place or "—"],
                        ["主持人", chair.display_name if chair else "—"], ["是否公开", "公开" if x.get("public") else "不公开"]],
+            "agents": list(x.get("agents") or []), "closed_reason": x.get("closed_reason"),
             "paragraphs": ["你（单位）可以亲自参加听证，也可以委托一至二人代理；认为主持人与本案有直接利害关系的，有权申请回避。",
                            "无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利，终止听证。"]}
 
@@ -282,8 +311,8 @@ def b_decision(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict
         f"陈述、申辩{'、听证' if ec.hearing_offered else ''}权利。" if ec.notified_at else "",
         f"依据上述规定{basis}，本机关决定：{_penalty(ec)}；并责令你（单位）{ec.correction_order or '改正违法行为'}。",
         "罚款应当自收到本决定书之日起十五日内缴至指定银行或者通过电子支付系统缴纳（本机关不收取罚款）。"
-        "到期不缴纳罚款的，每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款数额，并依法申请人民法院强制执行。",
-        _remedies()]}
+        "到期不缴纳罚款的，每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款数额，并依法申请人民法院强制执行。"],
+        "remedies": _remedies()}
 
 
 def b_summary(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -294,8 +323,9 @@ def b_summary(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
                        ["执法人员", _users(session, [ec.lead_officer_id, ec.assist_officer_id])]],
             "paragraphs": [f"违法行为：{ec.facts}", f"处罚依据：{ec.legal_basis}",
                            f"依据《中华人民共和国行政处罚法》第五十一条、第五十二条，当场作出如下处罚：{_penalty(ec)}。",
-                           pay if "fine" in (ec.penalty_types or []) else "", _remedies(), sig,
-                           "本决定书报所属行政机关备案。"]}
+                           pay if "fine" in (ec.penalty_types or []) else "", sig,
+                           "本决定书报所属行政机关备案。"], "remedies": _remedies(),
+            "officers": _users(session, [ec.lead_officer_id, ec.assist_officer_id])}
 
 
 def b_no_penalty(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +333,7 @@ def b_no_penalty(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> di
 
     return {"paragraphs": [f"经查，{ec.facts or ec.cause}。", f"本机关认为：{OUTCOMES.get(ec.end_outcome or '', '')}。",
                            "依据《中华人民共和国行政处罚法》第三十三条、第五十七条，决定不予行政处罚。",
-                           f"已对你（单位）进行教育：{x.get('education')}", _remedies()]}
+                           f"已对你（单位）进行教育：{x.get('education')}"], "remedies": _remedies()}
 
 
 def b_receipt(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -315,7 +345,13 @@ def b_receipt(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
     return {"fields": [["案由", ec.cause], ["送达文书", f"{d.title if d else ''} {d.doc_no or '' if d else ''}"],
                        ["受送达人", s.recipient], ["送达方式", METHOD_LABELS.get(s.method, s.method)],
                        ["送达地点", s.place or "—"], ["送达时间", _dt(s.sent_at)], ["视为送达时间", _dt(s.served_at)],
-                       ["签收人", s.signed_by or "—"], ["见证人", s.witness or "—"], ["备注", s.note or "—"]]}
+                       ["签收人", s.signed_by or "—"], ["见证人", s.witness or "—"], ["备注", s.note or "—"]],
+            "receipt": {"cause": ec.cause, "doc_title": d.title if d else "", "doc_no": (d.doc_no or "—") if d else "—",
+                        "count": 1, "recipient": s.recipient, "method": METHOD_LABELS.get(s.method, s.method),
+                        "place": s.place or ec.party_address or "—", "sent": _dt(s.sent_at), "served": _dt(s.served_at),
+                        "signed_by": s.signed_by or "", "witness": s.witness or "", "note": s.note or "",
+                        "server": _users(session, [s.server_id]) if s.server_id else "—",
+                        "left": s.method == "left", "public": s.method == "public_notice"}}
 
 
 def b_demand(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -335,7 +371,7 @@ def b_transfer(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict
             "paragraphs": [f"本机关在办理{ec.cause}一案中发现：{t.reason}。{basis}，现将该案移送你单位处理，并附涉案物品清单。",
                            "请在收到后签署回执；处理结果请书面告知本机关。"],
             "table": {"head": ["序号", "名称", "数量", "备注"],
-                      "rows": [[i + 1, it.get("name"), it.get("quantity"), it.get("note", "")] for i, it in enumerate(t.items or [])]}}
+                      "rows": [[i + 1, it.get("name"), it.get("quantity"), (it.get("note") or "")] for i, it in enumerate(t.items or [])]}}
 
 
 def b_closure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -347,8 +383,14 @@ def b_closure(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
         how = "已移送并取得回执"
     else:
         how = "决定已送达"
+    from chengguan.enforcement.service import DISPOSAL_METHODS
+
+    disposed = [f"{d.doc_no}（{DISPOSAL_METHODS.get(str((d.data or {}).get('method')), '—')}）"
+                for d in session.scalars(select(EnforcementDocument).where(
+                    EnforcementDocument.case_id == ec.id, EnforcementDocument.doc_type == "disposal_record"))]
     return {"fields": [["案由", ec.cause], ["决定书文号", ec.decision_no or "—"], ["处罚内容", _penalty(ec)],
-                       ["执行情况", how]], "paragraphs": [f"负责人意见：{x.get('opinion') or '同意结案。'}"]}
+                       ["执行情况", how], ["罚没物品处理", "；".join(disposed) or "—"]],
+            "paragraphs": [f"负责人意见：{x.get('opinion') or '同意结案。'}"]}
 
 
 def b_cover(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
@@ -364,6 +406,86 @@ def b_cover(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[st
             "table": {"head": ["序号", "材料名称", "文号/摘要", "日期"], "rows": rows}, "note": "一案一卷"}
 
 
+def b_hearing_announcement(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    chair = session.get(User, ec.hearing_chair_id) if ec.hearing_chair_id else None
+    return {"party": [["当事人", ec.party_name]],  # a public notice: no ID number, address or phone
+            "fields": [["案由", ec.cause], ["听证时间", _dt(ec.hearing_at)], ["听证地点", ec.hearing_place or "—"],
+                       ["听证主持人", chair.display_name if chair else "—"]],
+            "paragraphs": [f"本机关在办理{ec.party_name}{ec.cause}一案中，拟作出{_penalty(ec)}的行政处罚，当事人依法要求举行听证。",
+                           "根据《中华人民共和国行政处罚法》第六十四条的规定，本机关决定公开举行听证，现将有关事项公告如下。",
+                           "公民、法人或者其他组织可以凭有效身份证件于听证开始前到听证地点登记旁听；旁听人员应当遵守听证纪律，"
+                           "不得发言、提问，不得录音、录像和摄影。"]}
+
+
+def b_late_fine(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    rate = Decimal(str(R.v(session, R.LATE_RATE)))
+    pct = f"{(rate * 100).normalize():f}"
+    digits = "零一二三四五六七八九十"
+    pct_cn = f"百分之{digits[int(pct)]}" if pct.isdigit() and int(pct) <= 10 else f"{pct}%"
+    start = _day(ec.payment_due_at + timedelta(days=1)) if ec.payment_due_at else "—"
+    return {"fields": [["原处罚决定书文号", ec.decision_no or "—"], ["罚款数额", f"人民币{ec.fine_amount}元"],
+                       ["缴款期限届满日", _day(ec.payment_due_at)], ["加处罚款起算日", start],
+                       ["加处标准", f"每日按罚款数额的{pct}%"], ["加处上限", f"人民币{ec.fine_amount}元（不超过罚款数额）"],
+                       ["截至本决定已计", f"{x.get('late_days')}日，人民币{x.get('late_fine')}元"]],
+            "paragraphs": [
+                f"本机关于{_day(ec.decided_at)}对你（单位）作出{ec.decision_no}行政处罚决定，处以罚款人民币{ec.fine_amount}元，"
+                f"该决定书已于{_day(ec.served_at)}送达，并已告知你（单位）到期不缴纳罚款将加处罚款。你（单位）逾期未缴纳罚款。",
+                f"依据《中华人民共和国行政处罚法》第七十二条第一款第（一）项、《中华人民共和国行政强制法》第四十五条的规定，"
+                f"本机关决定：自{start}起，每日按罚款数额的{pct_cn}对你（单位）加处罚款，加处罚款的数额不超过罚款的数额。"
+                "申请行政复议或者提起行政诉讼期间，加处罚款不予计算。",
+                "请你（单位）立即将罚款及加处罚款缴至指定银行或者通过电子支付系统缴纳。逾期仍不履行的，本机关将依法申请人民法院强制执行。"],
+            "remedies": _remedies()}
+
+
+def b_court_application(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    head = session.get(User, x.get("head_id")) if x.get("head_id") else None
+    late = Decimal(str(x.get("late_fine") or 0))
+    total = (ec.fine_amount or Decimal(0)) + late
+    challenged = session.scalar(select(EnforcementChallenge.id).where(EnforcementChallenge.case_id == ec.id)) is not None
+    return {"court": x.get("court") or "本机关所在地有管辖权的人民法院",
+            "applicant": [["申请人", R.v(session, R.AGENCY)], ["负责人", head.display_name if head else "—"]],
+            "fields": [["申请执行的决定", f"{ec.decision_no}（{_day(ec.decided_at)}作出，{_day(ec.served_at)}送达）"],
+                       ["申请执行标的", f"罚款人民币{ec.fine_amount}元，加处罚款人民币{late}元（{x.get('late_days')}日），"
+                                      f"合计人民币{total}元"],
+                       ["催告书送达日期", _day(ec.demand_served_at)]],
+            "paragraphs": [
+                f"申请事项：请求人民法院依法强制执行{ec.decision_no}行政处罚决定，即强制被申请人缴纳罚款人民币{ec.fine_amount}元"
+                f"及加处罚款人民币{late}元。",
+                f"事实和理由：被申请人{ec.facts or ec.cause}，违反了{ec.legal_basis or '有关规定'}。申请人于{_day(ec.decided_at)}"
+                f"依法作出{ec.decision_no}行政处罚决定，并于{_day(ec.served_at)}送达。被申请人"
+                + ("申请行政复议或者提起行政诉讼，现已终结，" if challenged else "在法定期限内未申请行政复议或者提起行政诉讼，")
+                + f"又不履行该决定。申请人于{_day(ec.demand_served_at)}送达催告书，催告期满十个工作日后被申请人仍未履行。",
+                "依据《中华人民共和国行政强制法》第五十三条、第五十四条、第五十五条的规定，特申请人民法院强制执行。"
+                + (f"说明：{x.get('note')}" if x.get("note") else "")],
+            "attachments": ["行政处罚决定书及送达回证", "作出决定的事实、理由和依据（案件处理审批表及证据材料）",
+                            "当事人的意见（陈述申辩笔录）及催告书、送达回证", "加处罚款决定书（如有）", "申请强制执行标的情况"],
+            "head": head.display_name if head else "—"}
+
+
+def b_disposal(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    from chengguan.enforcement.service import DISPOSAL_METHODS
+
+    m = session.get(EnforcementMeasure, x["measure_id"])
+    assert m is not None
+    proceeds = (f"人民币{x.get('proceeds')}元，已全部上缴国库（缴库凭证{x.get('treasury_ref')}）"
+                if x.get("proceeds") is not None else "—")
+    return {"measure_id": m.id, "method": x["method"],  # kept: the closure checks each confiscated lot was disposed of
+            "fields": [["原处罚决定书文号", ec.decision_no or "—"], ["原物品持有人", ec.party_name],
+                       ["原扣押（保存）文书", _doc_no(session, m.document_id)], ["处理方式", DISPOSAL_METHODS.get(x["method"], x["method"])],
+                       ["处理地点", x.get("place") or "—"], ["执行人", _users(session, x.get("officer_ids") or [])],
+                       ["监销（见证）人", x.get("witness") or "—"], ["处理理由和依据", f"{ec.decision_no}行政处罚决定；《中华人民共和国行政处罚法》第七十四条"
+                        + (f"；{x['basis']}" if x.get("basis") else "")],
+                       ["处理结果", x.get("result") or "—"], ["拍卖所得及缴库", proceeds]],
+            "table": {"head": ["序号", "物品名称", "规格", "数量", "备注"],
+                      "rows": [[i + 1, it.get("name"), (it.get("spec") or ""), it.get("quantity"), (it.get("note") or "")]
+                               for i, it in enumerate(m.items or [])]}}
+
+
+def _doc_no(session: Session, doc_id: int | None) -> str:
+    d = session.get(EnforcementDocument, doc_id) if doc_id else None
+    return f"{d.title} {d.doc_no or ''}".strip() if d else "—"
+
+
 BUILDERS: dict[str, Callable[[Session, EnforcementCase, dict[str, Any]], dict[str, Any]]] = {
     "register_approval": b_register, "inspection_record": b_record, "inquiry_record": b_record,
     "statement_record": b_record, "hearing_record": b_record, "correction_order": b_correction,
@@ -372,4 +494,6 @@ BUILDERS: dict[str, Callable[[Session, EnforcementCase, dict[str, Any]], dict[st
     "hearing_rights_notice": b_hearing_rights, "hearing_summons": b_hearing_summons, "penalty_decision": b_decision,
     "summary_decision": b_summary, "no_penalty_decision": b_no_penalty, "service_receipt": b_receipt,
     "demand": b_demand, "transfer_letter": b_transfer, "closure_approval": b_closure, "file_cover": b_cover,
+    "hearing_announcement": b_hearing_announcement, "late_fine_decision": b_late_fine,
+    "court_application": b_court_application, "disposal_record": b_disposal,
 }

@@ -34,6 +34,24 @@ def audit_record(session: Session, *, subject: str, action: str, actor_id: int |
     return int(entry.id)
 
 
+def register_media(session: Session, device_id: str | None, file_id: int | None, recorded_at: datetime, *,
+                   required: bool) -> bool:
+    """Register an evidence file with the workforce equipment media register, so the body-camera record and the
+    case evidence are the same stored file (same SHA-256). ``required``: a device id that is not in the equipment
+    register is refused (404 ``unknown_device``); otherwise (fixed monitoring cameras, phones) it is only noted
+    on the event. Returns whether the file was registered."""
+    if not device_id or file_id is None:
+        return False
+    if workforce.equipment_by_device(session, device_id) is None:
+        if required:
+            from chengguan.core.errors import NotFound
+
+            raise NotFound(f"设备号 {device_id} 未在装备台账登记，不能作为执法记录设备", code="unknown_device")
+        return False
+    workforce.register_media(session, device_id, file_id, recorded_at)
+    return True
+
+
 def find_or_create_party(session: Session, *, kind: str, name: str, id_no: str | None,
                          address: str | None, phone: str | None, legal_rep: str | None) -> int | None:
     """The parties row for this identity (None when no identity number is known)."""

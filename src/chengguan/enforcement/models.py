@@ -67,6 +67,8 @@ class EnforcementCase(Base):
         Index("ix_enf_cases_lead_due", "lead_officer_id", "next_due_at"),
         Index("ix_enf_cases_assist_due", "assist_officer_id", "next_due_at"),
         Index("ix_enf_cases_next_due", "next_due_at"),
+        # a street's work list (a street with few cases would otherwise walk the whole next_due index)
+        Index("ix_enf_cases_street_due", "street_code", "next_due_at"),
         Index("ix_enf_cases_status_due", "status", "next_due_at"),
         Index("ix_enf_cases_party", "party_id_no"),
     )

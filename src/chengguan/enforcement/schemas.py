@@ -194,6 +194,25 @@ class ScheduleHearingIn(_In):
     chair_id: int
     agents: list[str] = Field(default_factory=list, max_length=10)
     public: bool = True
+    closed_reason: str | None = Field(None, max_length=16)  # state_secret / trade_secret / privacy
+
+
+class ApplyCourtIn(_In):
+    note: str = Field("", max_length=2000)
+    approved_by: int | None = None  # the agency head who signs the 强制执行申请书 (AEL 55)
+    court: str | None = Field(None, max_length=100)
+
+
+class DisposeIn(_In):
+    measure_id: int
+    method: str = Field(max_length=16)  # auction / destroy / hand_over
+    officer_ids: list[int] = Field(default_factory=list, max_length=10)
+    place: str | None = Field(None, max_length=200)
+    basis: str | None = Field(None, max_length=2000)
+    witness: str | None = Field(None, max_length=100)
+    result: str | None = Field(None, max_length=2000)
+    proceeds: Decimal | None = None
+    treasury_ref: str | None = Field(None, max_length=100)
 
 
 class DecideIn(_In):

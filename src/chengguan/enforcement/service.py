@@ -52,6 +52,8 @@ PENALTY_TYPES = {"warning": "警告", "criticism": "通报批评", "fine": "罚�
                  "confiscation_large": "没收较大数额违法所得或较大价值非法财物", "suspend_licence": "暂扣许可证件",
                  "downgrade": "降低资质等级", "revoke_licence": "吊销许可证件", "restrict_business": "限制开展生产经营活动",
                  "suspend_business": "责令停产停业", "close": "责令关闭", "bar": "限制从业"}
+HEARING_CLOSED_REASONS = {"state_secret": "涉及国家秘密", "trade_secret": "涉及商业秘密", "privacy": "涉及个人隐私"}
+DISPOSAL_METHODS = {"auction": "公开拍卖", "destroy": "销毁", "hand_over": "移交有关主管部门处理"}
 METHOD_LABELS = {"direct": "直接送达", "left": "留置送达", "electronic": "电子送达", "postal": "邮寄送达",
                  "forwarded": "转交送达", "entrusted": "委托送达", "public_notice": "公告送达"}
 
@@ -187,7 +189,8 @@ def _names(session: Session, ids: list[int | None]) -> dict[int, str]:
     want = [i for i in ids if i]
     if not want:
         return {}
-    return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(want)))}
+    # two columns only: loading User objects would also load every user's roles (a second round trip)
+    return {int(i): n for i, n in session.execute(select(User.id, User.display_name).where(User.id.in_(want)))}
 
 
 def _money(v: Any) -> Decimal | None:
@@ -469,6 +472,8 @@ def add_evidence(session: Session, p: Principal, case_id: int, *, kind: str, tit
                   "name": f.filename, "size": f.size, "file_id": f.id}]
     elif kind in ("audiovisual", "electronic"):
         raise Invalid("视听资料、电子数据须上传原始文件（计算 SHA-256 摘要）", code="file_required")
+    # body-camera (and other recorder) files go to the equipment media register too: one file, one SHA-256
+    links.register_media(session, device_id, file_id, collected_at or at, required=not from_monitoring)
     ev = EnforcementEvidence(case_id=ec.id, kind=kind, title=title, file_id=file_id, sha256=sha,
                              collected_at=collected_at or at, officer_ids=officers, device_id=device_id,
                              from_monitoring=from_monitoring, note=note, created_by=p.user_id)
@@ -582,6 +587,54 @@ def end_measure(session: Session, p: Principal, case_id: int, measure_id: int, *
     workflow.act(session, ec, action="measure_end", actor=_actor(p), at=at,
                  data={"measure_id": m.id, "outcome": outcome, "late": late})
     return m
+
+
+def dispose(session: Session, p: Principal, case_id: int, *, measure_id: int, method: str, officer_ids: list[int],
+            place: str | None = None, basis: str | None = None, witness: str | None = None, result: str | None = None,
+            proceeds: Any = None, treasury_ref: str | None = None, at: datetime | None = None) -> EnforcementDocument:
+    """罚没物品处理记录: disposal of items confiscated by a served penalty decision (APL 74: public auction or
+    handling under state rules, destruction only where the law requires it; proceeds to the treasury)."""
+    at = _now(at)
+    ec = locked(session, p, case_id)
+    _handler(session, p, ec, "处理罚没物品", at)
+    m = session.get(EnforcementMeasure, measure_id)
+    if m is None or m.case_id != ec.id:
+        raise NotFound("措施不存在", code="unknown_measure")
+    if m.outcome != "confiscate":
+        raise Conflict("只有决定没收的物品才能作罚没处理", code="not_confiscated")
+    if ec.decision_kind != "penalty" or not {"confiscation", "confiscation_large"} & set(ec.penalty_types or []):
+        raise Conflict("处罚决定未包含没收非法财物，不能处理罚没物品（行政处罚法第9条、第74条）", code="no_confiscation_decision")
+    if ec.served_at is None:
+        raise Conflict("没收的处罚决定书尚未送达，不能处理罚没物品", code="not_served")
+    if disposal_of(session, ec, m.id) is not None:
+        raise Conflict("该批物品已处理", code="already_disposed")
+    if method not in DISPOSAL_METHODS:
+        raise Invalid(f"处理方式应为：{'、'.join(f'{k}（{v}）' for k, v in DISPOSAL_METHODS.items())}", code="bad_method")
+    officers = _officers(session, officer_ids, at, "罚没物品处理")
+    amount = _money(proceeds)
+    if method == "destroy":
+        if not (basis or "").strip():
+            raise Conflict("除依法应当予以销毁的物品外，没收的非法财物应当公开拍卖或按国家规定处理；销毁须写明依据"
+                           "（行政处罚法第74条）", code="basis_required")
+        if not (witness or "").strip():
+            raise Conflict("销毁罚没物品须有监销人在场见证", code="witness_required")
+    if method == "auction" and (amount is None or not (treasury_ref or "").strip()):
+        raise Conflict("拍卖款项必须全部上缴国库，须填写拍卖所得及缴库凭证号（行政处罚法第74条）", code="treasury_ref_required")
+    doc = documents.issue(session, ec, "disposal_record", p, at,
+                          {"measure_id": m.id, "method": method, "officer_ids": officers, "place": place, "basis": basis,
+                           "witness": witness, "result": result, "proceeds": str(amount) if amount is not None else None,
+                           "treasury_ref": treasury_ref})
+    workflow.act(session, ec, action="dispose", actor=_actor(p), at=at,
+                 data={"measure_id": m.id, "method": method, "document_id": doc.id, "doc_no": doc.doc_no})
+    return doc
+
+
+def disposal_of(session: Session, ec: EnforcementCase, measure_id: int) -> EnforcementDocument | None:
+    for d in session.scalars(select(EnforcementDocument).where(EnforcementDocument.case_id == ec.id,
+                                                               EnforcementDocument.doc_type == "disposal_record")):
+        if (d.data or {}).get("measure_id") == measure_id:
+            return d
+    return None
 
 
 def _measure(session: Session, ec: EnforcementCase, measure_id: int) -> EnforcementMeasure:
@@ -837,7 +890,7 @@ def request_hearing(session: Session, p: Principal, case_id: int, *, at: datetim
 
 def schedule_hearing(session: Session, p: Principal, case_id: int, *, hearing_at: datetime, place: str,
                      chair_id: int, agents: list[str] | None = None, public: bool = True,
-                     at: datetime | None = None) -> EnforcementCase:
+                     closed_reason: str | None = None, at: datetime | None = None) -> EnforcementCase:
     """听证通知书: served ≥ 7 working days before; chaired by a non-investigator; ≤ 2 agents (APL 64)."""
     at = _now(at)
     ec = locked(session, p, case_id, at)
@@ -853,12 +906,19 @@ def schedule_hearing(session: Session, p: Principal, case_id: int, *, hearing_at
     if hearing_at <= earliest:
         raise Conflict("应当在举行听证的7个工作日前通知当事人听证的时间、地点（行政处罚法第64条）",
                        code="hearing_notice_too_short", details={"earliest": earliest.isoformat()})
+    if not public and closed_reason not in HEARING_CLOSED_REASONS:
+        raise Conflict("听证应当公开举行，只有涉及国家秘密、商业秘密或者个人隐私依法予以保密的除外（行政处罚法第64条）；"
+                       "不公开的须选择理由", code="closed_reason_required", details=HEARING_CLOSED_REASONS)
     ec.hearing_at, ec.hearing_place, ec.hearing_chair_id = hearing_at, place, chair_id
     workflow.stop_timers(session, ec, ("hearing",), at)
     workflow.start_timer(session, ec, "hearing", "举行听证", at, hearing_at)
-    doc = documents.issue(session, ec, "hearing_summons", p, at, {"agents": agents or [], "public": public})
-    workflow.act(session, ec, action="schedule_hearing", actor=_actor(p), at=at,
-                 data={"hearing_at": hearing_at.isoformat(), "chair_id": chair_id, "document_id": doc.id})
+    doc = documents.issue(session, ec, "hearing_summons", p, at,
+                          {"agents": agents or [], "public": public,
+                           "closed_reason": HEARING_CLOSED_REASONS.get(closed_reason or "") if not public else None})
+    data: dict[str, Any] = {"hearing_at": hearing_at.isoformat(), "chair_id": chair_id, "document_id": doc.id}
+    if public:  # 听证公告: a public hearing is announced with the same notice period as the summons
+        data["announcement_id"] = documents.issue(session, ec, "hearing_announcement", p, at, {}).id
+    workflow.act(session, ec, action="schedule_hearing", actor=_actor(p), at=at, data=data)
     return ec
 
 
@@ -1270,10 +1330,58 @@ def demand(session: Session, p: Principal, case_id: int, *, at: datetime | None 
             raise Conflict("已批准暂缓或分期缴纳罚款，当事人按期缴纳期间不能催告（行政处罚法第66条）", code="payment_deferred")
         settle_default(session, p, ec, plan, at)
     days, extra = late_fine(session, ec, at)
+    late_doc = None
+    if days > 0 and _late_fine_doc(session, ec) is None and _late_fine_announced(session, ec):
+        late_doc = documents.issue(session, ec, "late_fine_decision", p, at, {"late_days": days, "late_fine": str(extra)})
     doc = documents.issue(session, ec, "demand", p, at, {"late_days": days, "late_fine": str(extra)})
     workflow.stop_timers(session, ec, ("payment",), at)
     workflow.act(session, ec, action="demand", actor=_actor(p), to="enforcing", at=at,
-                 data={"document_id": doc.id, "doc_no": doc.doc_no, "late_fine": str(extra)})
+                 data={"document_id": doc.id, "doc_no": doc.doc_no, "late_fine": str(extra),
+                       "late_fine_document_id": late_doc.id if late_doc else None})
+    return doc
+
+
+def _late_fine_doc(session: Session, ec: EnforcementCase) -> EnforcementDocument | None:
+    return session.scalars(select(EnforcementDocument).where(EnforcementDocument.case_id == ec.id,
+                                                             EnforcementDocument.doc_type == "late_fine_decision")).first()
+
+
+def _late_fine_announced(session: Session, ec: EnforcementCase) -> bool:
+    """AEL 45: 加处罚款 only if the party was told the standard — our decision forms state it; a decision
+    imported or issued otherwise must carry the sentence in its frozen text."""
+    doc = session.scalars(select(EnforcementDocument).where(
+        EnforcementDocument.case_id == ec.id,
+        EnforcementDocument.doc_type.in_(("penalty_decision", "summary_decision")))
+        .order_by(EnforcementDocument.id.desc())).first()
+    return doc is not None and "加处罚款" in repr(doc.data)
+
+
+def decide_late_fine(session: Session, p: Principal, case_id: int, *, opinion: str | None = None,
+                     at: datetime | None = None) -> EnforcementDocument:
+    """加处罚款决定书 (APL 72(1), AEL 45): 3 % of the fine per day after the payment period, at most the fine.
+    Also issued with the first 催告书 when not made before."""
+    at = _now(at)
+    ec = locked(session, p, case_id)
+    _handler(session, p, ec, "制作加处罚款决定书", at)
+    if ec.decision_kind != "penalty" or not ec.fine_amount:
+        raise Conflict("本案没有罚款，不能加处罚款", code="no_fine")
+    if ec.served_at is None or ec.status not in ("served", "enforcing"):
+        raise Conflict("处罚决定书尚未送达，不能加处罚款", code="not_served")
+    if ec.paid_at is not None:
+        raise Conflict("罚款已缴纳，无需加处罚款", code="already_paid")
+    if ec.payment_due_at is None or at <= ec.payment_due_at:
+        raise Conflict("缴款期限（15日）未届满，不能加处罚款（行政处罚法第72条）", code="payment_period_open")
+    if _late_fine_doc(session, ec) is not None:
+        raise Conflict("本案已作出加处罚款决定，加处罚款按日累计至罚款数额为止", code="late_fine_decided")
+    if not _late_fine_announced(session, ec):
+        raise Conflict("处罚决定未告知加处罚款的标准，不得加处罚款（行政强制法第45条）", code="late_fine_not_announced")
+    days, extra = late_fine(session, ec, at)
+    if days == 0:
+        raise Conflict("复议或诉讼期间不计加处罚款，目前尚无应加处的天数（行政处罚法第73条）", code="late_fine_paused")
+    doc = documents.issue(session, ec, "late_fine_decision", p, at,
+                          {"late_days": days, "late_fine": str(extra), "opinion": opinion})
+    workflow.act(session, ec, action="late_fine", actor=_actor(p), at=at, opinion=opinion,
+                 data={"document_id": doc.id, "doc_no": doc.doc_no, "late_days": days, "late_fine": str(extra)})
     return doc
 
 
@@ -1291,10 +1399,18 @@ def court_window(session: Session, ec: EnforcementCase) -> tuple[datetime, datet
 
 
 def apply_court(session: Session, p: Principal, case_id: int, *, at: datetime | None = None,
-                note: str | None = None) -> EnforcementCase:
+                note: str | None = None, approved_by: int | None = None, court: str | None = None) -> EnforcementCase:
+    """申请法院强制执行 with the 强制执行申请书 (AEL 53–55), signed by the agency head: the act is a
+    leader's, or a handler's naming the approving head (``approved_by``)."""
     at = _now(at)
     ec = locked(session, p, case_id, at)
-    _handler(session, p, ec, "申请法院强制执行", at)
+    head_id: int | None
+    if p.has(Role.LEADER) and p.user_id not in (ec.lead_officer_id, ec.assist_officer_id):
+        _require(p, ec, (Role.LEADER,), "申请法院强制执行")
+        head_id = approved_by or p.user_id
+    else:
+        _handler(session, p, ec, "申请法院强制执行", at)
+        head_id = approved_by
     if ec.status != "enforcing" or ec.demand_served_at is None:
         raise Conflict("申请法院强制执行前须送达催告书（行政强制法第54条）", code="demand_required")
     if ec.paid_at is not None:
@@ -1315,9 +1431,18 @@ def apply_court(session: Session, p: Principal, case_id: int, *, at: datetime | 
     if at > win[1]:
         raise Conflict("已超过申请法院强制执行的3个月期限（行政强制法第53条）", code="court_window_closed",
                        details={"closed": win[1].isoformat()})
+    head = session.get(User, head_id) if head_id else None
+    if head is None or not any(r.role == Role.LEADER for r in head.roles):
+        raise Conflict("强制执行申请书应当由行政机关负责人签名（行政强制法第55条），须指明批准的负责人",
+                       code="head_signature_required")
     ec.court_applied_at = at
+    days, extra = late_fine(session, ec, at)
+    doc = documents.issue(session, ec, "court_application", p, at,
+                          {"head_id": head.id, "court": court, "note": note, "late_days": days,
+                           "late_fine": str(extra)})
     workflow.stop_timers(session, ec, ("court_wait", "court_window"), at)
-    workflow.act(session, ec, action="apply_court", actor=_actor(p), at=at, opinion=note)
+    workflow.act(session, ec, action="apply_court", actor=_actor(p), at=at, opinion=note,
+                 data={"document_id": doc.id, "doc_no": doc.doc_no, "approved_by": head.id})
     return ec
 
 
@@ -1370,6 +1495,11 @@ def closure_blockers(session: Session, ec: EnforcementCase) -> list[str]:
                                                                    EnforcementChallenge.ended_at.is_(None)))
     if pending is not None:
         why.append("复议或诉讼尚未终结")
+    if ec.decision_kind == "penalty" and {"confiscation", "confiscation_large"} & set(ec.penalty_types or []):
+        for m in session.scalars(select(EnforcementMeasure).where(EnforcementMeasure.case_id == ec.id,
+                                                                  EnforcementMeasure.outcome == "confiscate")):
+            if disposal_of(session, ec, m.id) is None:
+                why.append("没收的物品尚未处理（罚没物品处理记录）")
     recusal = session.scalar(select(EnforcementRecusal.id).where(EnforcementRecusal.case_id == ec.id,
                                                                  EnforcementRecusal.decided_at.is_(None)))
     if recusal is not None:
@@ -1606,6 +1736,7 @@ def summary_case(session: Session, p: Principal, data: SummaryInput, at: datetim
             raise NotFound("照片文件不存在", code="unknown_file")
         media.append({"sha256": f.sha256, "kind": "photo" if f.kind == "image" else "other", "file_id": f.id,
                       "name": f.filename})
+        links.register_media(session, data.device_id, fid, at, required=False)
     workflow.open_case(session, ec, status="decided", actor=_actor(p), at=at, device_id=data.device_id,
                        where={"lon": data.lon, "lat": data.lat, "address": data.address}, media=media,
                        data={"procedure": "summary", "officers": officers, "fine": str(fine or ""), "cash": data.cash})
@@ -1824,7 +1955,10 @@ def work_list(session: Session, p: Principal, *, mine: bool = True, status: list
         if None in regions:
             sources = [EnforcementCase.id > 0]
         else:
-            conds = [EnforcementCase.street_code.like(f"{r}%") for r in dict.fromkeys(regions) if r]
+            # street_code holds 9-character street codes: a street-level grant is an equality (walks
+            # ix_enf_cases_street_due in deadline order), a district grant a prefix (walks the next_due index)
+            conds = [EnforcementCase.street_code == r if len(r) >= 9 else EnforcementCase.street_code.like(f"{r}%")
+                     for r in dict.fromkeys(regions) if r]
             sources = [or_(*conds)] if conds else [EnforcementCase.id < 0]
     extra = []
     if status:

@@ -78,8 +78,22 @@ def steps(session: Session, ec: EnforcementCase) -> list[dict[str, Any]]:
     ]
 
 
-def _rows(session: Session, model: Any, case_id: int, order: Any) -> list[Any]:
+def _rows(session: Session, model: Any, case_id: int, order: Any, present: set[Any] | None = None) -> list[Any]:
+    if present is not None and model not in present:
+        return []
     return list(session.scalars(select(model).where(model.case_id == case_id).order_by(order)))
+
+
+# The case page's child tables that are empty for most cases: one query tells which ones have rows, so the page
+# costs a round trip per non-empty table instead of one per table (on PostgreSQL each round trip is ~0.3 ms idle,
+# several ms on a loaded machine).
+_SPARSE = (EnforcementDocument, EnforcementRecord, EnforcementEvidence, EnforcementMeasure, EnforcementService,
+           EnforcementTransfer, EnforcementChallenge, EnforcementDisclosure, EnforcementFileReview)
+
+
+def _present(session: Session, case_id: int) -> set[Any]:
+    flags = session.execute(select(*[select(m.id).where(m.case_id == case_id).exists() for m in _SPARSE])).one()
+    return {m for m, has in zip(_SPARSE, flags, strict=True) if has}
 
 
 def _plain(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -97,6 +111,7 @@ def detail(session: Session, ec: EnforcementCase) -> dict[str, Any]:
     case["assist_officer_name"] = names.get(ec.assist_officer_id or 0)
     case["penalty_text"] = service.penalty_text(ec)
     events = _rows(session, EnforcementEvent, ec.id, EnforcementEvent.seq)
+    present = _present(session, ec.id)
     return {
         "case": case,
         "steps": steps(session, ec),
@@ -110,29 +125,30 @@ def detail(session: Session, ec: EnforcementCase) -> dict[str, Any]:
                               "location", "device_id", "data")) for e in events],
         "documents": [{**_plain(d, ("id", "doc_type", "title", "doc_no", "issued_at")),
                        "pdf_url": f"/api/v1/enforcement/documents/{d.id}.pdf"}
-                      for d in _rows(session, EnforcementDocument, ec.id, EnforcementDocument.id)],
+                      for d in _rows(session, EnforcementDocument, ec.id, EnforcementDocument.id, present)],
         "records": [_plain(r, ("id", "kind", "started_at", "ended_at", "place", "subject_name", "officer_ids",
                                "content", "conclusion", "party_signed", "refusal_note", "participants"))
-                    for r in _rows(session, EnforcementRecord, ec.id, EnforcementRecord.id)],
+                    for r in _rows(session, EnforcementRecord, ec.id, EnforcementRecord.id, present)],
         "evidence": [{**_plain(e, ("id", "kind", "title", "file_id", "sha256", "collected_at", "officer_ids",
                                    "device_id", "from_monitoring", "reviewed_at")),
                       "kind_label": service.EVIDENCE_LABELS.get(e.kind, e.kind)}
-                     for e in _rows(session, EnforcementEvidence, ec.id, EnforcementEvidence.id)],
+                     for e in _rows(session, EnforcementEvidence, ec.id, EnforcementEvidence.id, present)],
         "measures": [_plain(m, ("id", "kind", "items", "storage_place", "started_at", "days", "due_at", "extended_at",
                                 "ended_at", "outcome", "document_id"))
-                     for m in _rows(session, EnforcementMeasure, ec.id, EnforcementMeasure.id)],
+                     for m in _rows(session, EnforcementMeasure, ec.id, EnforcementMeasure.id, present)],
         "services": [{**_plain(s, ("id", "document_id", "method", "recipient", "sent_at", "served_at", "signed_by",
                                    "witness")), "method_label": service.METHOD_LABELS.get(s.method, s.method)}
-                     for s in _rows(session, EnforcementService, ec.id, EnforcementService.id)],
-        "transfers": [_plain(t, ("id", "kind", "receiver", "reason", "reported_at", "approved_at", "sent_at",
-                                 "receipt_at", "reply", "reply_at", "handed_over_at"))
-                      for t in _rows(session, EnforcementTransfer, ec.id, EnforcementTransfer.id)],
+                     for s in _rows(session, EnforcementService, ec.id, EnforcementService.id, present)],
+        "transfers": [_plain(t, ("id", "kind", "receiver", "reason", "items", "reported_at", "approved_at", "sent_at",
+                                 "receipt_at", "receipt_by", "reply", "reply_at", "reconsider_at", "handed_over_at",
+                                 "document_id"))
+                      for t in _rows(session, EnforcementTransfer, ec.id, EnforcementTransfer.id, present)],
         "challenges": [_plain(c, ("id", "kind", "started_at", "ended_at", "result"))
-                       for c in _rows(session, EnforcementChallenge, ec.id, EnforcementChallenge.id)],
+                       for c in _rows(session, EnforcementChallenge, ec.id, EnforcementChallenge.id, present)],
         "disclosure": next((_plain(d, ("id", "decision_no", "due_at", "published_at", "withdraw_due_at", "withdrawn_at"))
-                            for d in _rows(session, EnforcementDisclosure, ec.id, EnforcementDisclosure.id)), None),
+                            for d in _rows(session, EnforcementDisclosure, ec.id, EnforcementDisclosure.id, present)), None),
         "file_reviews": [_plain(r, ("id", "at", "score", "grade", "items", "note"))
-                         for r in _rows(session, EnforcementFileReview, ec.id, EnforcementFileReview.id)],
+                         for r in _rows(session, EnforcementFileReview, ec.id, EnforcementFileReview.id, present)],
         "credit": links.credit_summary(session, ec.party_ref_id),
         "recusals": [procedures.recusal_view(r) for r in _rows(session, EnforcementRecusal, ec.id, EnforcementRecusal.id)],
         "payment_plans": [procedures.plan_view(x, now)

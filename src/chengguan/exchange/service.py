@@ -20,9 +20,8 @@ import base64
 import hashlib
 import json
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,9 +38,13 @@ from chengguan.exchange.models import ExchangeLink, ExchangePartner, ExchangeRec
 from chengguan.org.models import Department
 from chengguan.outbox import service as outbox
 from chengguan.outbox.models import OutboxMessage
+from chengguan.outbox.senders import http_client
 from chengguan.public.participation import cursor
 from chengguan.system import settings as cfg
 from chengguan.system.models import StoredFile
+
+if TYPE_CHECKING:
+    import httpx
 
 G = "数据交换"
 PLATFORM = cfg.define("exchange.platform_code", "CG-DEMO", "本平台在数据交换中的平台标识（LYPT）。", G)
@@ -207,7 +210,7 @@ class ExchangeSender:
 
     def __init__(self, session: Session, client: httpx.Client | None = None) -> None:
         self.session = session
-        self.client = client or httpx.Client(timeout=10.0)
+        self.client = client or http_client()
 
     def send(self, message: OutboxMessage) -> None:
         partner = self.session.get(ExchangePartner, int(message.recipient.split(":", 1)[1]))

@@ -31,10 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import jieba
 import numpy as np
 import shapely
-from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA
 from shapely import STRtree
 from shapely.geometry import LineString, Point
@@ -289,6 +287,8 @@ def _tokenizer(words: Iterable[str]) -> Any:
     global _TOKENIZER
     with _TOKENIZER_LOCK:
         if _TOKENIZER is None:
+            import jieba  # ~1 s to import: loaded by the geocoder's (background) warm-up, not at server start
+
             jieba.setLogLevel(logging.WARNING)
             tk = jieba.Tokenizer()
             tk.initialize()
@@ -304,6 +304,8 @@ def _tokenizer(words: Iterable[str]) -> Any:
 
 
 def _pinyin_key(s: str) -> str:
+    from pypinyin import lazy_pinyin  # dictionaries load on first use (see _tokenizer)
+
     return " ".join(lazy_pinyin(s))
 
 

@@ -6,6 +6,7 @@ counter in ``sequences`` tells every process when an import changed them.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,6 +58,9 @@ _checked_at = 0.0
 _geocoders: dict[int, addr.Geocoder] = {}
 
 
+_BUILD_LOCK = threading.RLock()
+
+
 def _version(session: Session) -> int:
     return counters.peek(session, "geo_version")
 
@@ -83,6 +87,15 @@ def _ensure(session: Session) -> _GeoState:
     _checked_at = now
     if st is not None and v == st.version:
         return st
+    with _BUILD_LOCK:  # one build at a time: the start-up warm-up and early requests share it
+        st = _state
+        if st is not None and v == st.version:
+            return st
+        return _build(session, v)
+
+
+def _build(session: Session, v: int) -> _GeoState:
+    global _state
     rows = session.execute(
         select(UnitGrid.code, UnitGrid.geom, UnitGrid.community_code, UnitGrid.street_code,
                UnitGrid.district_code, UnitGrid.region_class).where(UnitGrid.valid_to.is_(None))
@@ -203,10 +216,13 @@ def _geocoder(session: Session) -> addr.Geocoder:
     st = _ensure(session)
     g = _geocoders.get(st.version)
     if g is None:
-        rows = session.scalars(select(Place).where(Place.valid_to.is_(None))).all()
-        g = addr.Geocoder([_to_place(p) for p in rows])
-        _geocoders.clear()
-        _geocoders[st.version] = g
+        with _BUILD_LOCK:
+            g = _geocoders.get(st.version)
+            if g is None:
+                rows = session.scalars(select(Place).where(Place.valid_to.is_(None))).all()
+                g = addr.Geocoder([_to_place(p) for p in rows])
+                _geocoders.clear()
+                _geocoders[st.version] = g
     return g
 
 

@@ -6,9 +6,8 @@ import json
 import logging
 import smtplib
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy.orm import Session
 
 from chengguan.core import clock
@@ -16,6 +15,16 @@ from chengguan.core.security import sign
 from chengguan.outbox.models import OutboxMessage, WebhookSubscription
 
 log = logging.getLogger("chengguan.outbox")
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def http_client() -> httpx.Client:
+    """Imported on first use: httpx costs ~0.5 s at import and the web process rarely sends."""
+    import httpx
+
+    return httpx.Client(timeout=10.0)
 
 
 class FakeSender:
@@ -54,7 +63,7 @@ class WebhookSender:
 
     def __init__(self, session: Session, client: httpx.Client | None = None) -> None:
         self.session = session
-        self.client = client or httpx.Client(timeout=10.0)
+        self.client = client or http_client()
 
     def send(self, message: OutboxMessage) -> None:
         url, secret = self._target(message.recipient)
@@ -105,7 +114,7 @@ class HttpSmsSender:
 
     def __init__(self, url: str, token: str, client: httpx.Client | None = None) -> None:
         self.url, self.token = url, token
-        self.client = client or httpx.Client(timeout=10.0)
+        self.client = client or http_client()
 
     def send(self, message: OutboxMessage) -> None:
         resp = self.client.post(

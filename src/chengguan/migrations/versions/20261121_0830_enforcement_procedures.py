@@ -1,7 +1,7 @@
 """enforcement procedures: recusal, entrustment, payment plans; party region
 
 Revision ID: 0830
-Revises: 0820
+Revises: 0850
 Create Date: 2026-11-21 13:33:45.956382
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import chengguan.core.types
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0830'
-down_revision: str | Sequence[str] | None = '0820'
+down_revision: str | Sequence[str] | None = '0850'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

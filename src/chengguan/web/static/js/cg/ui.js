@@ -94,7 +94,8 @@ export function modal({ title, body, actions = [], wide = false }) {
 /**
  * formDialog({title, fields: [{name, label, type: text|textarea|number|select|checkbox|datetime-local|date,
  *   required, options: [[value, label]], value, hint, placeholder}], submit: '确定', kind, onSubmit: async values => any})
- * → Promise of onSubmit's result (or the values), undefined if cancelled. Required fields are checked first.
+ * → Promise of onSubmit's result (or the values), undefined if cancelled. Required fields are checked first;
+ * an ApiError thrown by onSubmit is shown inside the form (which stays open).
  */
 export function formDialog({ title, fields, submit = '确定', kind = 'primary', onSubmit, intro }) {
   const form = h('form', { class: 'form', onsubmit: (e) => e.preventDefault() });
@@ -136,7 +137,16 @@ export function formDialog({ title, fields, submit = '确定', kind = 'primary',
         const missing = fields.filter((f) => f.required && (v[f.name] == null || (Array.isArray(v[f.name]) && !v[f.name].length)));
         if (missing.length) { err.textContent = `请填写：${missing.map((f) => f.label).join('、')}`; err.hidden = false; return false; }
         err.hidden = true;
-        return onSubmit ? onSubmit(v) : v;
+        if (!onSubmit) return v;
+        try {
+          return await onSubmit(v);
+        } catch (e) {
+          // The API's refusal (a Chinese message) stays next to the form, which stays open for a correction.
+          if (!(e && e.name === 'ApiError')) throw e;
+          err.textContent = e.message;
+          err.hidden = false;
+          return false;
+        }
       },
     }],
   });

@@ -3,6 +3,7 @@ import { get, post } from '../cg/api.js';
 import { h, clear, pager, toast, formDialog, empty } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page, hasRole } from '../cg/config.js';
+import { sections, measureFields, transferFields, parseItems } from './enforcement-measures.js';
 
 const listEl = document.getElementById('worklist');
 const caseEl = document.getElementById('case');
@@ -10,6 +11,12 @@ let current = page.case_id ? Number(page.case_id) : null;
 let officers = [];
 
 const officerOptions = () => officers.filter((o) => o.certified).map((o) => [String(o.id), o.name]);
+// the second officer of an act (never the caller: two different certified officers sign)
+const partnerOptions = () => officers.filter((o) => o.certified && o.id !== page.user_id).map((o) => [String(o.id), o.name]);
+const leaderOptions = () => officers.filter((o) => o.leader).map((o) => [String(o.id), o.name]);
+const formCtx = { partnerOptions, leaderOptions };
+const measureAct = ['measure', '采取保全或查封扣押措施', () => measureFields(formCtx)];
+const transferAct = ['transfer', '移送案件', () => transferFields(formCtx)];
 
 // The acts an officer can take, with their form fields (the API checks every rule again).
 const ACTS = {
@@ -32,6 +39,7 @@ const ACTS = {
       { name: 'penalty_types', label: '处罚种类', type: 'select', multiple: true, options: [['warning', '警告'], ['fine', '罚款'], ['confiscation', '没收']] },
       { name: 'fine_amount', label: '罚款金额（元）', type: 'number' },
       { name: 'correction_order', label: '责令改正内容', type: 'textarea' }]],
+    measureAct, transferAct,
   ],
   lead: [['register', '批准立案', () => [
     { name: 'lead_officer_id', label: '主办人员', type: 'select', options: officerOptions(), required: true },
@@ -39,13 +47,14 @@ const ACTS = {
     { name: 'complex_case', label: '情节复杂', type: 'checkbox' }, { name: 'major_violation', label: '重大违法行为', type: 'checkbox' },
     { name: 'public_interest', label: '涉及重大公共利益', type: 'checkbox' },
     { name: 'opinion', label: '审批意见', type: 'textarea' }]],
-  ['not-register', '不予立案', () => [{ name: 'reason', label: '理由', type: 'textarea', required: true }]]],
+  ['not-register', '不予立案', () => [{ name: 'reason', label: '理由', type: 'textarea', required: true }]], transferAct],
   investigated: [['approve', '负责人审批', () => [{ name: 'opinion', label: '意见', type: 'textarea' }]],
     ['collective', '集体讨论', () => [{ name: 'participants', label: '参加人员（逗号分隔）', required: true },
       { name: 'content', label: '讨论意见', type: 'textarea', required: true }, { name: 'conclusion', label: '结论', required: true }]],
     ['legal-review', '法制审核', () => [{ name: 'passed', label: '审核通过', type: 'checkbox', value: true },
       { name: 'opinion', label: '审核意见', type: 'textarea', required: true }, { name: 'qualification_no', label: '法律职业资格证号' }]],
-    ['notify', '事先告知', () => []], ['decide', '作出决定（不予处罚）', () => [{ name: 'education', label: '教育内容', type: 'textarea' }]]],
+    ['notify', '事先告知', () => []], ['decide', '作出决定（不予处罚）', () => [{ name: 'education', label: '教育内容', type: 'textarea' }]],
+    transferAct],
   notified: [['waive', '当事人放弃陈述申辩', () => [{ name: 'note', label: '放弃方式', required: true }]],
     ['request-hearing', '登记听证申请', () => [{ name: 'note', label: '说明' }]],
     ['legal-review', '法制审核', () => [{ name: 'passed', label: '审核通过', type: 'checkbox', value: true },
@@ -72,8 +81,9 @@ function serveFields(c) {
 
 function bodyFor(action, v, c) {
   const out = { ...v };
-  if ('partner' in out) { out.officer_ids = [page.user_id, Number(out.partner)]; delete out.partner; }
-  for (const k of ['lead_officer_id', 'assist_officer_id', 'chair_id', 'document_id']) if (out[k] != null) out[k] = Number(out[k]);
+  if ('partner' in out) { out.officer_ids = out.partner ? [page.user_id, Number(out.partner)] : [page.user_id]; delete out.partner; }
+  for (const k of ['lead_officer_id', 'assist_officer_id', 'chair_id', 'document_id', 'approved_by']) if (out[k] != null) out[k] = Number(out[k]);
+  if (action === 'measure' || action === 'transfer') out.items = parseItems(out.items);
   if (action === 'collective') out.participants = String(out.participants || '').split(/[,，、\s]+/).filter(Boolean);
   for (const k of ['hearing_at', 'paid_at']) if (out[k]) out[k] = fmt.fromLocalInput(out[k]);
   if (action === 'request-hearing' || action === 'apply-court') out.note = out.note || '';
@@ -81,10 +91,12 @@ function bodyFor(action, v, c) {
   return out;
 }
 
-async function act(c, action, label, fieldsFn) {
+async function act(c, action, label, fieldsFn, fixed = {}) {
   const fields = fieldsFn(c);
   const run = async (v) => {
-    const out = await post(`/api/v1/enforcement/cases/${c.case.id}/${action}`, bodyFor(action, v, c));
+    // in a form the refusal is shown next to the fields (no toast); a one-click act shows it as a toast
+    const out = await post(`/api/v1/enforcement/cases/${c.case.id}/${action}`, { ...bodyFor(action, v, c), ...fixed },
+      { quiet: fields.length > 0 });
     toast(`${label}：已办理`, 'ok');
     render(out);
     loadList();
@@ -114,6 +126,10 @@ function render(c) {
     h('h3', null, '期限'), timers.length ? h('ul', null, ...timers) : empty('无进行中的期限'),
     c.closure_blockers.length ? h('p', { class: 'muted' }, `结案前还需：${c.closure_blockers.join('；')}`) : null,
     h('h3', null, '执法文书'), docs.length ? h('ul', null, ...docs) : empty('暂无文书'),
+    ...sections(c, {
+      run: (action, label, fields, fixed) => act(c, action, label, () => fields, fixed),
+      isLeader: hasRole('leader'), isHandler: [k.lead_officer_id, k.assist_officer_id].includes(page.user_id),
+    }),
     c.credit ? h('p', { class: 'muted' }, `当事人信用记录：${c.credit.total} 条（近一年 ${c.credit.last_year} 条）`) : null,
     h('h3', null, '全过程记录'),
     h('ul', { class: 'timeline' }, ...c.events.map((e) => h('li', null, `${fmt.dateTime(e.at, 'short')} ${e.actor_name || ''} ${e.action}${e.opinion ? '：' + e.opinion : ''}`))));
