@@ -120,7 +120,7 @@ def _entrust(g: G, user: str = "leader1", expect: int = 201, **kw: Any) -> dict[
     body = {"entrusted_org": "海门区三厂街道综合行政执法队", "power_codes": ["WT-SR-01"],
             "valid_from": (clock.now() - timedelta(days=30)).isoformat(),
             "valid_to": (clock.now() + timedelta(days=60)).isoformat(), "document_no": "海城管委〔2026〕1号",
-            "entrusting_agency": "海门区城市管理局"}
+            "entrusting_agency": "海门区综合行政执法局"}
     body.update(kw)
     r = g.client.post("/api/v1/enforcement/entrustments", json=body, headers=g.auth(user))
     assert r.status_code == expect, r.text
@@ -174,7 +174,7 @@ def test_entrusted_case_stays_inside_scope_area_and_period(g, db_session):
     out = g.get(cid)
     assert out["case"]["entrustment_id"] == ent["id"] and out["entrustment"]["entrusted_org"] == ent["entrusted_org"]
     doc = db_session.scalars(select(EnforcementDocument).where(EnforcementDocument.case_id == cid)).first()
-    assert doc.data["agency"] == "海门区城市管理局"
+    assert doc.data["agency"] == "海门区综合行政执法局"
     assert doc.data["entrustment"]["entrusted_org"] == ent["entrusted_org"]
     # coercive measures cannot be entrusted (AEL 17)
     g.refuse(cid, "measure", "officer1", "coercion_not_entrustable", kind="seize", items=[{"name": "三轮车", "quantity": "1"}],
@@ -341,3 +341,34 @@ def test_party_absent_from_the_hearing_ends_it_and_the_decision_follows(g):
         g.refuse(cid, "hearing-absent", "leader1", "no_hearing", note="再记")
         out = g.act(cid, "decide", "leader1")
         assert out["case"]["status"] == "decided" and out["case"]["decision_no"]
+
+
+def test_summary_penalty_under_an_entrustment(g, db_session):
+    from chengguan.enforcement.models import EnforcementDocument
+
+    ent = _entrust(g, published_at=clock.now().isoformat())
+    base = {"cause": "占道经营", "party_name": "李四", "party_type": "person", "penalty_types": ["fine"],
+            "fine_amount": "50", "legal_basis": "条例第36条", "facts": "摆摊", "lon": g.lon, "lat": g.lat,
+            "officer_ids": [g.ids["officer1"], g.ids["officer2"]], "entrustment_id": ent["id"]}
+    r = g.client.post("/api/v1/enforcement/summary", json={**base, "power_code": "WT-OTHER-99"},
+                      headers=g.auth("officer1"))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "outside_entrustment_scope", r.text
+    r = g.client.post("/api/v1/enforcement/summary", json={**base, "power_code": "WT-SR-01"},
+                      headers=g.auth("officer1"))
+    assert r.status_code == 201, r.text
+    cid = r.json()["case"]["id"]
+    doc = db_session.scalars(select(EnforcementDocument).where(EnforcementDocument.case_id == cid,
+                                                               EnforcementDocument.doc_type == "summary_decision")).one()
+    assert doc.data["agency"] == "海门区综合行政执法局" and doc.data["entrustment"]["document_no"] == ent["document_no"]
+
+
+def test_pending_recusal_blocks_closure(g):
+    cid = _served(g, fine="500")
+    g.act(cid, "payment", "officer1", amount="500", paid_at=clock.now().isoformat(), payment_ref="B-5")
+    rid = g.act(cid, "recusal", "officer2", officer_id=g.ids["officer2"], source="self",
+                reason="发现与当事人系同学")["recusals"][0]["id"]
+    err = g.refuse(cid, "close", "leader1", "cannot_close")
+    assert "回避申请尚未决定" in err["details"]
+    g.act(cid, "recusal-decide", "leader1", recusal_id=rid, granted=False, opinion="不影响公正处理")
+    out = g.act(cid, "close", "leader1")
+    assert out["case"]["status"] == "closed" and all(t["done_at"] for t in out["timers"] if t["kind"] == "recusal")

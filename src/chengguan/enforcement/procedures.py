@@ -72,7 +72,7 @@ def request_recusal(session: Session, p: Principal, case_id: int, *, officer_id:
     session.add(r)
     session.flush()
     workflow.start_timer(session, ec, "recusal", "负责人决定回避申请", at,
-                         R.work_days(session, at, R.v(session, R.RECUSAL_DAYS)), ref_id=r.id)
+                         R.work_days(session, at, float(R.num(session, R.RECUSAL_DAYS))), ref_id=r.id)
     workflow.act(session, ec, action="recusal_request", actor=_actor(p), at=at, opinion=reason.strip(),
                  data={"recusal_id": r.id, "officer_id": officer_id, "source": source})
     return r
@@ -257,7 +257,7 @@ def apply_payment_plan(session: Session, p: Principal, case_id: int, *, kind: st
     session.add(plan)
     session.flush()
     workflow.start_timer(session, ec, "plan_decide", f"审批{PLAN_KIND_LABELS[kind]}申请", at,
-                         R.work_days(session, at, R.v(session, R.PLAN_DECIDE_DAYS)), ref_id=plan.id)
+                         R.work_days(session, at, float(R.num(session, R.PLAN_DECIDE_DAYS))), ref_id=plan.id)
     workflow.act(session, ec, action="payment_plan_apply", actor=_actor(p), at=at, opinion=reason.strip(),
                  data={"plan_id": plan.id, "kind": kind})
     return plan

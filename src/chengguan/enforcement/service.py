@@ -1260,7 +1260,7 @@ def record_payment(session: Session, p: Principal, case_id: int, *, amount: Any,
         if plan.status == "approved":
             plan.status = "completed"
     ec.paid_at, ec.paid_amount, ec.payment_ref = paid_at, amt + before, payment_ref
-    workflow.stop_timers(session, ec, ("payment", "court_wait", "court_window", "instalment"), at)
+    workflow.stop_timers(session, ec, ("payment", "court_wait", "court_window", "instalment", "plan_decide"), at)
     workflow.act(session, ec, action="payment", actor=_actor(p), at=at,
                  data={"amount": str(amt), "late_days": days, "late_fine": str(extra), "ref": payment_ref,
                        "instalments_paid": str(before)})
@@ -1469,7 +1469,8 @@ def close(session: Session, p: Principal, case_id: int, *, opinion: str | None =
     if open_measure is not None:
         raise Conflict("尚有查封、扣押或保全的物品未作处理", code="measure_pending")
     doc = documents.issue(session, ec, "closure_approval", p, at, {"opinion": opinion})
-    workflow.stop_timers(session, ec, ("decide", "serve", "payment", "court_wait", "court_window"), at)
+    workflow.stop_timers(session, ec, ("decide", "serve", "payment", "court_wait", "court_window", "instalment",
+                                       "plan_decide"), at)
     workflow.act(session, ec, action="close", actor=_actor(p), to="closed", at=at, opinion=opinion,
                  data={"document_id": doc.id})
     return ec
@@ -1504,6 +1505,10 @@ def closure_blockers(session: Session, ec: EnforcementCase) -> list[str]:
                                                                   EnforcementMeasure.outcome == "confiscate")):
             if disposal_of(session, ec, m.id) is None:
                 why.append("没收的物品尚未处理（罚没物品处理记录）")
+    recusal = session.scalar(select(EnforcementRecusal.id).where(EnforcementRecusal.case_id == ec.id,
+                                                                 EnforcementRecusal.decided_at.is_(None)))
+    if recusal is not None:
+        why.append("回避申请尚未决定")
     return why
 
 
@@ -1863,7 +1868,7 @@ def revoke(session: Session, p: Principal, case_id: int, *, reason: str, at: dat
         if d.published_at is not None:
             d.withdraw_due_at = R.work_days(session, at, R.v(session, R.WITHDRAW_DAYS))
             workflow.start_timer(session, ec, "withdraw", "撤回公示信息（3个工作日）", at, d.withdraw_due_at, ref_id=d.id)
-    for kind in ("payment", "court_wait", "court_window", "serve"):
+    for kind in ("payment", "court_wait", "court_window", "serve", "instalment", "plan_decide"):
         workflow.stop_timers(session, ec, (kind,), at)
     workflow.act(session, ec, action="revoke", actor=_actor(p), to="revoked", at=at, opinion=reason)
     return ec

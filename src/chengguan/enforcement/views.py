@@ -88,7 +88,8 @@ def _rows(session: Session, model: Any, case_id: int, order: Any, present: set[A
 # costs a round trip per non-empty table instead of one per table (on PostgreSQL each round trip is ~0.3 ms idle,
 # several ms on a loaded machine).
 _SPARSE = (EnforcementDocument, EnforcementRecord, EnforcementEvidence, EnforcementMeasure, EnforcementService,
-           EnforcementTransfer, EnforcementChallenge, EnforcementDisclosure, EnforcementFileReview)
+           EnforcementTransfer, EnforcementChallenge, EnforcementDisclosure, EnforcementFileReview, EnforcementRecusal,
+           EnforcementPaymentPlan)
 
 
 def _present(session: Session, case_id: int) -> set[Any]:
@@ -150,9 +151,10 @@ def detail(session: Session, ec: EnforcementCase) -> dict[str, Any]:
         "file_reviews": [_plain(r, ("id", "at", "score", "grade", "items", "note"))
                          for r in _rows(session, EnforcementFileReview, ec.id, EnforcementFileReview.id, present)],
         "credit": links.credit_summary(session, ec.party_ref_id),
-        "recusals": [procedures.recusal_view(r) for r in _rows(session, EnforcementRecusal, ec.id, EnforcementRecusal.id)],
+        "recusals": [procedures.recusal_view(r)
+                     for r in _rows(session, EnforcementRecusal, ec.id, EnforcementRecusal.id, present)],
         "payment_plans": [procedures.plan_view(x, now)
-                          for x in _rows(session, EnforcementPaymentPlan, ec.id, EnforcementPaymentPlan.id)],
+                          for x in _rows(session, EnforcementPaymentPlan, ec.id, EnforcementPaymentPlan.id, present)],
         "entrustment": _entrustment(session, ec),
     }
 
