@@ -120,3 +120,38 @@ def test_transfer_with_receipt_on_the_case_page(open_page, live):
     assert page.locator("#transfers [data-transfer-step]").count() == 0
     t = live.api("officer1").get(f"/api/v1/enforcement/cases/{cid}")["transfers"][0]
     assert t["receipt_by"] == "王科长" and t["document_id"] and t["items"][0]["name"] == "食品样品"
+
+
+def test_police_transfer_steps_on_the_case_page(open_page, live):
+    cid = _registered_case(live, "占道经营（涉嫌犯罪）")
+    page = open_page("officer1", path=f"/enforcement?case={cid}")
+    page.locator("#case h2").filter(has_text="涉嫌犯罪").wait_for()
+    page.click("#case [data-action=transfer]")
+    page.select_option(".modal select[name=kind]", "police")
+    page.fill(".modal input[name=receiver]", "海门区公安局")
+    page.fill(".modal textarea[name=reason]", "涉嫌以暴力方法阻碍执法，涉嫌犯罪")
+    _submit(page)
+    row = page.locator("#transfers li").first
+    row.filter(has_text="涉嫌犯罪移送公安机关").wait_for()
+    assert page.locator("#transfers [data-transfer-step]").count() == 0  # the head approves first
+    lead = open_page("leader1", path=f"/enforcement?case={cid}")
+    lead.click("#transfers [data-transfer-step=approve]")
+    lead.fill(".modal textarea[name=note]", "同意移送")
+    _submit(lead)
+    lead.locator("#transfers [data-transfer-step=approve]").wait_for(state="detached")
+    page.reload()
+    page.click("#transfers [data-transfer-step=send]")  # no form: one click
+    page.locator("#case .badge").filter(has_text="已移送").wait_for()
+    page.click("#transfers [data-transfer-step=receipt]")
+    page.fill(".modal input[name=receipt_by]", "李警官")
+    _submit(page)
+    page.click("#transfers [data-transfer-step=reply]")
+    page.select_option(".modal select[name=reply]", "refused")
+    _submit(page)
+    page.locator("#transfers li").filter(has_text="公安不予立案").wait_for()
+    assert page.locator("#transfers [data-transfer-step=reconsider]").count() == 1
+    page.click("#transfers [data-transfer-step=resume]")
+    _submit(page)
+    page.locator("#case .badge").filter(has_text="调查取证").wait_for()
+    t = live.api("officer1").get(f"/api/v1/enforcement/cases/{cid}")["transfers"][0]
+    assert t["approved_at"] and t["sent_at"] and t["receipt_by"] == "李警官" and t["reply"] == "refused"

@@ -12,7 +12,7 @@ from chengguan.accounts.roles import Role
 from chengguan.core.deps import DbSession, require_roles
 from chengguan.core.errors import Invalid, NotFound, PayloadTooLarge
 from chengguan.powers import io as powers_io
-from chengguan.powers import service
+from chengguan.powers import service, standards_io
 from chengguan.powers.schemas import (
     BasisIn,
     FactsIn,
@@ -162,3 +162,29 @@ async def admin_powers_import(session: DbSession, file: UploadFile, format: Lite
     if fmt not in ("json", "csv", "xlsx"):
         raise Invalid("无法判断文件格式，请指定 format=json|csv|xlsx", code="bad_format")
     return powers_io.import_powers(session, data, fmt, replace=replace)
+
+
+@admin.get("/standards/export", operation_id="admin_discretion_standards_export")
+def admin_standards_export(session: DbSession, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    """Every discretion standard version, one row per tier (the table the import reads)."""
+    if format == "csv":
+        return Response(standards_io.export_csv(session), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="discretion-standards.csv"'})
+    return Response(standards_io.export_xlsx(session),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="discretion-standards.xlsx"'})
+
+
+@admin.post("/standards/import", operation_id="admin_discretion_standards_import")
+async def admin_standards_import(session: DbSession, file: UploadFile,
+                                 format: Literal["csv", "xlsx"] | None = None) -> dict[str, Any]:
+    """New discretion standard versions from CSV / XLSX (one row per tier). All-or-nothing: any error →
+    422 ``import_failed`` with ``details`` = [{row, message}] and nothing imported. (JSON: ``/import``.)"""
+    data = await file.read(IMPORT_MAX_BYTES + 1)
+    if len(data) > IMPORT_MAX_BYTES:
+        raise PayloadTooLarge("导入文件过大（最大 10 MB）")
+    fmt = format or (file.filename or "").rsplit(".", 1)[-1].lower()
+    if fmt not in ("csv", "xlsx"):
+        raise Invalid("无法判断文件格式，请指定 format=csv|xlsx（JSON 请用 /api/v1/admin/powers/import）",
+                      code="bad_format")
+    return standards_io.import_standards(session, data, fmt)

@@ -65,6 +65,8 @@ function transferState(t) {
   if (t.reply) parts.push(`公安${REPLY[t.reply]} ${fmt.dateTime(t.reply_at, 'short')}`);
   if (t.reconsider_at) parts.push(`提请复议 ${fmt.dateTime(t.reconsider_at, 'short')}`);
   if (t.handed_over_at) parts.push(`已移交 ${fmt.dateTime(t.handed_over_at, 'short')}`);
+  if (t.kind === 'police' && !t.approved_at) parts.push('待机关负责人批准');
+  else if (t.sent_at && !t.receipt_at) parts.push('待取得回执');
   return parts.join(' → ');
 }
 
