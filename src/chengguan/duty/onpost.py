@@ -72,8 +72,8 @@ class Result:
 
 
 def _wsum(idx: NDArray[np.int64], weights: NDArray[np.float64], n: int) -> NDArray[np.float64]:
-    """Per-index sums of ``weights`` (np.bincount with weights; numpy's stubs type every bincount as intp,
-    asarray only restates the float64 it returns, without copying)."""
+    """Per-index sums of ``weights``. np.bincount with weights returns float64 but numpy's stubs say intp;
+    asarray restates the dtype without copying."""
     return np.asarray(np.bincount(idx, weights=weights, minlength=n), dtype=np.float64)
 
 

@@ -38,6 +38,7 @@ def as_crs(name: str) -> CRS:
         raise ValueError(f"未知坐标系 {name!r}，可选：{', '.join(CRS_NAMES)}")
     return name
 
+
 FloatArray: TypeAlias = NDArray[np.float64]
 
 # Krasovsky 1940 ellipsoid, which the GCJ-02 formula uses for its degree lengths.
