@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -111,7 +111,18 @@ def _open_step(session: Session, case: Case, step: str | None, at: datetime, *,
         case.dispose_due_at, case.dispose_unit, case.dispose_limit = due, unit, amount
 
 
-def light(case: Case, now: datetime | None = None) -> str | None:
+class StepTimes(Protocol):
+    """What :func:`light` reads: a Case, or a row of just these columns (the map's light query)."""
+
+    @property
+    def step_due_at(self) -> datetime | None: ...
+    @property
+    def step_warn_at(self) -> datetime | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+
+
+def light(case: StepTimes, now: datetime | None = None) -> str | None:
     """Traffic light of the current step: green < 80 %, yellow 80–100 %, red overdue; paused while waiting."""
     if case.step_due_at is None:
         return None
