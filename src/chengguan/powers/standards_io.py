@@ -250,8 +250,8 @@ def import_standards(session: Session, data: bytes, fmt: str) -> dict[str, Any]:
         groups.setdefault((row["code"], row["actor_type"], row["effective_from"]), []).append((n, row))
     created: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
-    # all-or-nothing even for a caller that does not roll back on the error: leaving the block by the
-    # exception below rolls the savepoint back
+    # all-or-nothing even for a caller that does not roll back on the error: raising inside the savepoint
+    # undoes every version created above
     with session.begin_nested():
         for (code, actor, start), members in groups.items():
             first_n, first = members[0]
