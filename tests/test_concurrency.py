@@ -37,11 +37,11 @@ def two_servers(engine, db_url, tmp_path_factory):
         procs.append(subprocess.Popen([str(uvicorn), "chengguan.app:create_app", "--factory", "--port", str(port),
                                        "--log-level", "warning"], env=env))
         urls.append(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded CI machine: two servers starting side by side
     for url in urls:
         while True:
             try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                if httpx.get(url + "/healthz", timeout=10).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
