@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -42,7 +43,7 @@ from sqlalchemy.orm import Session, aliased
 from chengguan.accounts.models import User
 from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
-from chengguan.cases.models import Case, CaseEvent
+from chengguan.cases.models import INHERITS_DEPARTMENT, UNDO_SQL, Case, CaseEvent
 from chengguan.cases.service import scope_filter
 from chengguan.core.errors import Forbidden, Invalid, NotFound
 from chengguan.evaluation import formulas as fx
@@ -267,10 +268,32 @@ def _settings(session: Session) -> dict[str, Any]:
         ("derived", DERIVED), ("dens", DENOMINATORS), ("outcomes", OUTCOMES))}
 
 
-def _facts(session: Session, p: Principal | None, per: Period, basis: str, outcomes: dict[str, Any]) -> Any:
-    """The event rows of the period with what the predicates need (a SELECT; wrap as subquery or CTE)."""
-    dept = func.coalesce(CaseEvent.department_id, case((CaseEvent.action.in_(("close", "check", "self-dispose")),
-                                                        _prev_dept), else_=None))
+def _facts(session: Session, p: Principal | None, per: Period, basis: str, outcomes: dict[str, Any],
+           reference: bool = False) -> Any:
+    """The event rows of the period with what the predicates need (a SELECT; wrap as subquery or CTE).
+
+    The department of 结案/核查 and 按期结案 are facts the event recorded when it was written
+    (``case_department_id``, ``feedback_met``); 准确立案/派遣 need the case's later events: the few undoing
+    events are grouped per case (partial index ``ix_case_events_undo``) and hash-joined. ``reference``: the
+    original derivation with a correlated look-up per event row, kept as the tests' oracle."""
+    undo = None
+    if reference:
+        dept = func.coalesce(CaseEvent.department_id, case((CaseEvent.action.in_(INHERITS_DEPARTMENT), _prev_dept),
+                                                            else_=None))
+        fb_ok = case((CaseEvent.action == "close", _prev_fb_met), else_=None)
+        undone = case((CaseEvent.action == "register", _reg_undone), (CaseEvent.action == "dispatch", _disp_undone),
+                      else_=False)
+    else:
+        dept = func.coalesce(CaseEvent.department_id, CaseEvent.case_department_id)
+        fb_ok = case((CaseEvent.action == "close", CaseEvent.feedback_met), else_=None)
+        reg_undo = and_(F.from_status == "registered", F.to_status.in_(("voided", "reported")))
+        undo = (select(F.case_id, func.max(case((reg_undo, F.seq), else_=None)).label("reg"),
+                       func.max(case((and_(F.from_status == "dispatched", F.to_status == "registered"), F.seq),
+                                     else_=None)).label("disp"))
+                .where(UNDO_SQL).group_by(F.case_id).subquery("undo"))
+        undone = case((CaseEvent.action == "register", func.coalesce(undo.c.reg > CaseEvent.seq, False)),
+                      (CaseEvent.action == "dispatch", func.coalesce(undo.c.disp > CaseEvent.seq, False)),
+                      else_=False)
     enf_kinds = list(outcomes.get("enforcement_department_kinds") or ["enforcement"])
     enf_depts = select(Department.id).where(Department.kind.in_(enf_kinds))
     outcome = case(
@@ -285,14 +308,14 @@ def _facts(session: Session, p: Principal | None, per: Period, basis: str, outco
             CaseEvent.met_deadline.label("met"), CaseEvent.from_status, CaseEvent.to_status,
             CaseEvent.actor_id, CaseEvent.actor_role, dept.label("dept"),
             Case.channel, Case.kind, Case.grid_code, Case.region_class, Case.reporter_user_id,
-            case((CaseEvent.action == "close", _prev_fb_met), else_=None).label("fb_ok"),
-            case((CaseEvent.action == "register", _reg_undone), (CaseEvent.action == "dispatch", _disp_undone),
-                 else_=False).label("undone"),
+            fb_ok.label("fb_ok"), undone.label("undone"),
             case((CaseEvent.action.in_(("close", "self-dispose")), outcome), else_=None).label("outcome"),
         )
         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
         .where(CaseEvent.action.in_(ACTIONS))
     )
+    if undo is not None:
+        stmt = stmt.outerjoin(undo, undo.c.case_id == CaseEvent.case_id)
     if basis == "due":
         stmt = stmt.where(CaseEvent.at >= per.since, CaseEvent.at < per.until)
     else:
@@ -312,12 +335,31 @@ def _branch_names(s: dict[str, Any], branch: str) -> list[str]:
     return ["registered_patrol"]  # reporter
 
 
+@dataclass
+class GridCounts:
+    """The ``grid`` branch of a scan as columns: one row per unit grid with events (the fast path scores and
+    rolls up ~56k grids of a large city with numpy instead of a dict per grid)."""
+
+    names: list[str]
+    codes: list[str]
+    m: Any  # numpy int64 array, len(codes) × len(names)
+
+    def column(self, name: str) -> dict[str, int]:
+        if name not in self.names or not self.codes:
+            return {}
+        return dict(zip(self.codes, self.m[:, self.names.index(name)].tolist(), strict=True))
+
+    def as_dicts(self) -> dict[Any, dict[str, int]]:
+        return {c: dict(zip(self.names, r, strict=True)) for c, r in zip(self.codes, self.m.tolist(), strict=True)}
+
+
 def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
-          branches: list[str]) -> dict[str, dict[Any, dict[str, int]]]:
+          branches: list[str], reference: bool = False) -> dict[str, Any]:
     """Grouped counts of the period's facts for each branch — ``grid`` (by unit grid), ``dept``, ``post``
     (by role and actor) and ``reporter`` — in ONE statement: the facts are a materialised CTE read once,
-    and each branch is a GROUP BY over it, glued with UNION ALL."""
-    facts_sel = _facts(session, p, per, s["basis"], s["outcomes"])
+    and each branch is a GROUP BY over it, glued with UNION ALL. The grid branch comes back as
+    ``GridCounts`` (``reference``: as a dict per grid, like the others)."""
+    facts_sel = _facts(session, p, per, s["basis"], s["outcomes"], reference)
     facts = facts_sel.cte("facts").prefix_with("MATERIALIZED") if len(branches) > 1 else facts_sel.subquery("facts")
     names = list(dict.fromkeys(n for b in branches for n in _branch_names(s, b)))
     no_text, no_int = cast(null(), String(15)), cast(null(), BigInteger)
@@ -335,12 +377,27 @@ def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
         grp = [k for k in (k1, k2) if k is not no_text and k is not no_int]
         parts.append(select(literal(b).label("b"), k1.label("k1"), k2.label("k2"), *sums(b)).group_by(*grp))
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    out: dict[str, dict[Any, dict[str, int]]] = {b: {} for b in branches}
+    out: dict[str, Any] = {b: {} for b in branches}
     wanted = {b: [(names.index(n) + 3, n) for n in _branch_names(s, b)] for b in branches}
+    grid_rows: list[Any] = []
     for row in session.execute(stmt):
         b = row[0]
+        if b == "grid" and not reference:
+            if row[1] is not None:
+                grid_rows.append(row)
+            continue
         key = row[1] if b == "grid" else (row[1], row[2]) if b == "post" else row[2]
         out[b][key] = {n: int(row[i] or 0) for i, n in wanted[b]}
+    if "grid" in branches and not reference:
+        gnames = [n for _, n in wanted["grid"]]
+        cols = [i for i, _ in wanted["grid"]]
+        lo, hi = cols[0], cols[-1] + 1
+        if cols == list(range(lo, hi)):  # the grid branch first: its columns are one slice
+            m = np.array([r[lo:hi] for r in grid_rows], dtype=np.int64)
+        else:
+            m = np.array([tuple(r[i] for i in cols) for r in grid_rows], dtype=np.int64)
+        m = m.reshape(len(grid_rows), len(gnames))
+        out["grid"] = GridCounts(gnames, [r[1] for r in grid_rows], m)
     return out
 
 
@@ -422,22 +479,23 @@ def _check(p: Principal | None) -> None:
 
 
 def evaluate(session: Session, p: Principal | None, level: str, period: str | None, *, unit: str = "street",
-             post: str | None = None) -> dict[str, Any]:
-    """All rows of one evaluation object for a period, ranked by composite."""
+             post: str | None = None, reference: bool = False) -> dict[str, Any]:
+    """All rows of one evaluation object for a period, ranked by composite. ``reference``: the original
+    row-by-row derivation (correlated look-ups in the log, a dict per grid), kept as the tests' oracle."""
     _check(p)
     per = fx.parse_period(period)
     s = _settings(session)
     if level == "region":
         if unit not in UNITS:
             raise Invalid(f"区域层级应为 {'/'.join(UNITS)}", code="invalid_unit")
-        rows = _region_rows(session, p, per, s, unit, _scan(session, p, per, s, ["grid"])["grid"])
+        rows = _region_rows(session, p, per, s, unit, _scan(session, p, per, s, ["grid"], reference)["grid"])
     elif level == "department":
-        rows = _department_rows(session, p, per, s, _scan(session, p, per, s, ["dept"])["dept"])
+        rows = _department_rows(session, p, per, s, _scan(session, p, per, s, ["dept"], reference)["dept"])
     elif level == "post":
         if post is not None and post not in POSTS:
             raise Invalid(f"岗位应为 {'/'.join(POSTS)}", code="invalid_post")
         posts = [post] if post else list(POSTS)
-        sc = _scan(session, p, per, s, ["post", "reporter", "grid"] if "collector" in posts else ["post"])
+        sc = _scan(session, p, per, s, ["post", "reporter", "grid"] if "collector" in posts else ["post"], reference)
         rows = _post_rows(session, p, per, s, posts, sc)
     else:
         raise NotFound(f"评价对象应为 {'/'.join(LEVELS)}", code="unknown_level")
@@ -450,13 +508,13 @@ def evaluate(session: Session, p: Principal | None, level: str, period: str | No
 
 
 def evaluate_all(session: Session, p: Principal | None, period: str | None,
-                 units: tuple[str, ...] = tuple(UNITS), posts: bool = True) -> dict[str, Any]:
+                 units: tuple[str, ...] = tuple(UNITS), posts: bool = True, reference: bool = False) -> dict[str, Any]:
     """The evaluation of a period at several levels — region ``units``, departments and (``posts``) posts — from
     ONE scan of the facts (the bulletin asks for street, district and departments; the benchmark for all)."""
     _check(p)
     per = fx.parse_period(period)
     s = _settings(session)
-    sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"] if posts else ["grid", "dept"])
+    sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"] if posts else ["grid", "dept"], reference)
     out: dict[str, Any] = {"period": {"key": per.key, "label": per.label}, "basis": s["basis"], "region": {}}
     for unit in units:
         out["region"][unit] = _ranked(_region_rows(session, p, per, s, unit, sc["grid"]))
@@ -488,7 +546,190 @@ def _rank(rows: list[dict[str, Any]]) -> None:
 
 
 def _region_rows(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
-                 unit: str, by_grid: dict[Any, dict[str, int]]) -> list[dict[str, Any]]:
+                 unit: str, by_grid: GridCounts | dict[Any, dict[str, int]]) -> list[dict[str, Any]]:
+    """Rows of one region level: grid counts summed into the level's units (codes are prefixes), scored."""
+    if not isinstance(by_grid, GridCounts):
+        return _region_rows_reference(session, p, per, s, unit, by_grid)
+    derived = s["derived"].get("region", {})
+    names = _base_counts(LEVEL_COUNTS["region"], derived)
+    n = UNITS[unit]
+    table = _grid_table(session)
+    m = by_grid.m[:, [by_grid.names.index(x) for x in names]] if by_grid.names != names else by_grid.m
+    if unit == "grid":
+        keys, agg = list(by_grid.codes), m
+    else:
+        seen, inv = np.unique(np.array([c[:n] for c in by_grid.codes], dtype=str), return_inverse=True)
+        agg = np.zeros((len(seen), len(names)), dtype=np.int64)
+        np.add.at(agg, inv.reshape(-1), m)
+        keys = seen.tolist()
+        known = set(keys)  # every street/community/district appears, even without cases
+        extra = [k for k in table["units"][unit] if k not in known and _visible(p, k)]
+        if extra:
+            keys += extra
+            agg = np.vstack([agg, np.zeros((len(extra), len(names)), dtype=np.int64)])
+    cols, agg = _derive_columns(names, agg, derived)
+    classes = table["classes"][unit]
+    rc_ng = [classes.get(k, (1, 1)) for k in keys]
+    rcs = np.array([c for c, _ in rc_ng], dtype=np.int64)
+    ngs = np.array([g for _, g in rc_ng], dtype=np.int64)
+    names_of = _region_names(session, unit, set(keys))
+    rows: list[dict[str, Any]] = []
+    for rc in sorted(set(rcs.tolist())):
+        sel = np.flatnonzero(rcs == rc)
+        block = _score_block(agg[sel], cols, "region", f"region_{rc}", s, per, n_grids=ngs[sel],
+                             table_key=f"region_{rc}")
+        for i, r in zip(sel.tolist(), block, strict=True):
+            k = keys[i]
+            r.update(key=k, name=names_of.get(k, k), unit=unit, region_class=rc, grids=rc_ng[i][1])
+            rows.append(r)
+    return rows
+
+
+def _derive_columns(names: list[str], m: Any, derived: dict[str, list[str]]) -> tuple[list[str], Any]:
+    """``_derive`` on columns: the derived counts appended (or replaced) in the same order."""
+    cols = list(names)
+    out = [m[:, i] for i in range(len(cols))]
+    for name, terms in derived.items():
+        total = np.zeros(m.shape[0], dtype=np.int64)
+        for t in terms:
+            sign = -1 if t.startswith("-") else 1
+            t = t.lstrip("+-")
+            if t in cols:
+                total = total + sign * out[cols.index(t)]
+        total = np.maximum(total, 0)
+        if name in cols:
+            out[cols.index(name)] = total
+        else:
+            cols.append(name)
+            out.append(total)
+    return cols, (np.column_stack(out) if out else m)
+
+
+def _nan_list(a: Any) -> list[float | None]:
+    return [None if x != x else x for x in a.tolist()]
+
+
+def _score_block(c: Any, cols: list[str], group: str, weight_key: str, s: dict[str, Any], per: Period,
+                 n_grids: Any = None, table_key: str | None = None) -> list[dict[str, Any]]:
+    """``score_row`` for a block of rows at once (numpy): the same operations in the same order on float64,
+    so the same results to the bit (the tests compare both paths); Python's ``round`` for what is rounded."""
+    nrows = c.shape[0]
+    cf = c.astype(np.float64)
+    at = {n: i for i, n in enumerate(cols)}
+    weights = dict(s["weights"].get(weight_key, {}))
+    dens = s["dens"]
+    ng = np.maximum(n_grids if n_grids is not None else np.ones(nrows, dtype=np.int64), 1).astype(np.float64)
+    nan = np.full(nrows, np.nan)
+    specs: list[tuple[dict[str, Any], dict[str, Any], list[Any], list[Any], list[dict[str, Any]] | None]] = []
+    raw: dict[str, Any] = {}
+    for name in LEVEL_INDICATORS[group]:
+        d = INDICATORS[name]
+        per_row: list[dict[str, Any]] | None = None
+        head = {"label": d.label, "weight": weights.get(name, 0), "good": d.good}
+        if d.kind == "rate":
+            den = dens.get(name, d.den)
+            if d.num and den and d.num in at and den in at:
+                nu, de = cf[:, at[d.num]], cf[:, at[den]]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    val = np.where(de != 0, nu / np.where(de != 0, de, 1.0), np.nan)
+                sc = val * 100.0 if d.good else (1.0 - val) * 100.0
+                sc = np.minimum(np.maximum(sc, 0.0), 100.0)
+            else:
+                val, sc = nan, nan
+            values = _nan_list(val)
+            tail = {"num": d.num, "den": den}
+        elif d.kind == "volume":
+            rawc = cf[:, at[d.num]] if d.num in at else np.zeros(nrows)
+            tkey = table_key if (name == "register_volume" and table_key) else (d.table or "volume")
+            v = (rawc / ng / _months(per)).tolist()
+            sc = _table_scores(np.array([round(x, 6) for x in v], dtype=np.float64), s["tables"].get(tkey, []))
+            values = [round(x, 2) for x in v]
+            tail = {"num": d.num, "table": tkey}
+        else:  # ratio: few distinct mixes (small counts): computed once per mix
+            target = s["outcomes"].get("target", {})
+            memo: dict[tuple[int, ...], tuple[float | None, dict[str, float | None], str]] = {}
+            mixes = np.column_stack([c[:, at[f"outcome_{k}"]] if f"outcome_{k}" in at else np.zeros(nrows, np.int64)
+                                     for k in ("service", "management", "enforcement")]).tolist()
+            scores_l: list[float | None] = []
+            per_row = []
+            for mx in mixes:
+                key = tuple(mx)
+                hit = memo.get(key)
+                if hit is None:
+                    mix = dict(zip(("service", "management", "enforcement"), mx, strict=True))
+                    shares = fx.ratio_shares(mix)
+                    hit = memo[key] = (fx.ratio_score(mix, target), shares,
+                                       ":".join("—" if v is None else f"{v * 10:.1f}" for v in shares.values()))
+                scores_l.append(hit[0])
+                per_row.append({"shares": dict(hit[1]), "target": target, "text": hit[2]})
+            sc = np.array([np.nan if x is None else x for x in scores_l], dtype=np.float64)
+            values = [None] * nrows
+            tail = {}
+        raw[name] = sc
+        scores = [None if x != x else round(x, 2) for x in sc.tolist()]
+        specs.append((head, tail, values, scores, per_row))
+    volume = {k for k in LEVEL_INDICATORS[group] if INDICATORS[k].kind == "volume"}
+    has = np.zeros(nrows, dtype=bool)
+    acc, tw = np.zeros(nrows), np.zeros(nrows)
+    for name, w in weights.items():
+        sv = raw.get(name)
+        if sv is None or not w > 0:
+            continue
+        ok = ~np.isnan(sv)
+        if name not in volume:
+            has |= ok
+        acc = np.where(ok, acc + w * np.where(ok, sv, 0.0), acc)
+        tw = np.where(ok, tw + w, tw)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        comp_raw = np.where(has & (tw > 0), acc / np.where(tw > 0, tw, 1.0), np.nan).tolist()
+    comps = [None if x != x else round(x, 2) for x in comp_raw]
+    grade = _grader(s["grades"])
+    counts_rows = c.tolist()
+    out = []
+    for i in range(nrows):
+        ind = {}
+        for name, (head, tail, values, scores, per_row) in zip(LEVEL_INDICATORS[group], specs, strict=True):
+            e = {"label": head["label"], "value": values[i], "score": scores[i], "weight": head["weight"],
+                 "good": head["good"]}
+            e.update(per_row[i] if per_row is not None else tail)
+            ind[name] = e
+        comp = comps[i]
+        out.append({"counts": dict(zip(cols, counts_rows[i], strict=True)), "indicators": ind, "composite": comp,
+                    "grade": grade(comp)})
+    return out
+
+
+def _table_scores(v: Any, table: Any) -> Any:
+    """``fx.table_score`` on an array: the row with the greatest min not above the value (first of equals)."""
+    best_min = np.full(v.shape, -np.inf)
+    best = np.zeros(v.shape)  # below every row → 0
+    found = np.zeros(v.shape, dtype=bool)
+    for row in table:
+        upd = (v >= row[0]) & (~found | (row[0] > best_min))
+        best = np.where(upd, float(row[2]), best)
+        best_min = np.where(upd, row[0], best_min)
+        found |= upd
+    return best
+
+
+def _grader(grades: Any) -> Callable[[float | None], str | None]:
+    order = [(str(g), float(lo)) for g, lo in sorted(grades, key=lambda r: -float(r[1]))]
+    lowest = str(sorted(grades, key=lambda r: float(r[1]))[0][0]) if grades else None
+
+    def grade(v: float | None) -> str | None:
+        if v is None:
+            return None
+        for g, lo in order:
+            if v >= lo:
+                return g
+        return lowest
+
+    return grade
+
+
+def _region_rows_reference(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
+                           unit: str, by_grid: dict[Any, dict[str, int]]) -> list[dict[str, Any]]:
+    """The original row-by-row roll-up and scoring (a dict per grid), the tests' oracle for the fast path."""
     derived = s["derived"].get("region", {})
     names = _base_counts(LEVEL_COUNTS["region"], derived)
     n = UNITS[unit]
@@ -554,9 +795,15 @@ def _grid_table(session: Session) -> dict[str, Any]:
         for u, n in UNITS.items():
             d = units[u][code[:n]]
             d[rc] = d.get(rc, 0) + 1
+    # per unit: its class (the class of most of its grids) and its number of grids
+    classes = {u: {k: _class_of(c) for k, c in by.items()} for u, by in units.items()}
     _GRID_CACHE.clear()
-    _GRID_CACHE[key] = {"units": units, "names": names}
+    _GRID_CACHE[key] = {"units": units, "names": names, "classes": classes}
     return _GRID_CACHE[key]
+
+
+def _class_of(classes: dict[int, int]) -> tuple[int, int]:
+    return max(classes, key=lambda c: (classes[c], -c)), sum(classes.values()) or 1
 
 
 def _region_names(session: Session, unit: str, keys: set[str]) -> dict[str, str]:
@@ -604,7 +851,7 @@ def _post_rows(session: Session, p: Principal | None, per: Period, s: dict[str, 
 
 
 def _collector_extras(session: Session, per: Period, per_user: dict[tuple[str, int], dict[str, int]],
-                      reg: dict[Any, dict[str, int]], grid_counts: dict[Any, dict[str, int]]) -> None:
+                      reg: dict[Any, dict[str, int]], grid_counts: GridCounts | dict[Any, dict[str, int]]) -> None:
     """有效上报数 by reporter; 漏报数 / 立案数 of each collector's responsibility grids."""
     resp = session.execute(
         select(ResponsibilityAssignment.user_id, ResponsibilityGridCell.grid_code)
@@ -615,14 +862,19 @@ def _collector_extras(session: Session, per: Period, per_user: dict[tuple[str, i
     grids_of: dict[int, set[str]] = defaultdict(set)
     for uid, g in resp:
         grids_of[uid].add(g)
+    if isinstance(grid_counts, GridCounts):
+        registered, public = grid_counts.column("registered"), grid_counts.column("registered_public")
+    else:
+        registered = {g: c.get("registered", 0) for g, c in grid_counts.items()}
+        public = {g: c.get("registered_public", 0) for g, c in grid_counts.items()}
     collectors = {uid for (role, uid) in per_user if role == "collector"} | {
         uid for uid, n in reg.items() if uid is not None and n["registered_patrol"]}
     for uid in collectors:
         counts = per_user.setdefault(("collector", uid), {})
         counts["registered_patrol"] = reg.get(uid, {}).get("registered_patrol", 0)
         gs = grids_of.get(uid, set())
-        counts["grid_registered"] = sum(grid_counts.get(g, {}).get("registered", 0) for g in gs)
-        counts["missed"] = sum(grid_counts.get(g, {}).get("registered_public", 0) for g in gs)
+        counts["grid_registered"] = sum(registered.get(g, 0) for g in gs)
+        counts["missed"] = sum(public.get(g, 0) for g in gs)
 
 
 # ----------------------------------------------------------------------------------------- drill-down
