@@ -18,9 +18,9 @@ disposal feedback before closure met its deadline.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from sqlalchemy import (
@@ -488,18 +488,20 @@ def evaluate(session: Session, p: Principal | None, level: str, period: str | No
     if level == "region":
         if unit not in UNITS:
             raise Invalid(f"区域层级应为 {'/'.join(UNITS)}", code="invalid_unit")
-        rows = _region_rows(session, p, per, s, unit, _scan(session, p, per, s, ["grid"], reference)["grid"])
+        rows: Sequence[dict[str, Any]] = _region_rows(session, p, per, s, unit,
+                                                      _scan(session, p, per, s, ["grid"], reference)["grid"])
+        if unit != "grid":  # the grid level (~56k rows in a large city) stays lazy: the API returns a page
+            rows = list(rows)
     elif level == "department":
-        rows = _department_rows(session, p, per, s, _scan(session, p, per, s, ["dept"], reference)["dept"])
+        rows = _ranked(_department_rows(session, p, per, s, _scan(session, p, per, s, ["dept"], reference)["dept"]))
     elif level == "post":
         if post is not None and post not in POSTS:
             raise Invalid(f"岗位应为 {'/'.join(POSTS)}", code="invalid_post")
         posts = [post] if post else list(POSTS)
         sc = _scan(session, p, per, s, ["post", "reporter", "grid"] if "collector" in posts else ["post"], reference)
-        rows = _post_rows(session, p, per, s, posts, sc)
+        rows = _ranked(_post_rows(session, p, per, s, posts, sc))
     else:
         raise NotFound(f"评价对象应为 {'/'.join(LEVELS)}", code="unknown_level")
-    _ranked(rows)
     return {"level": level, "unit": unit if level == "region" else None, "post": post,
             "period": {"key": per.key, "label": per.label, "start": per.start, "end": per.end},
             "basis": s["basis"], "items": rows, "total": len(rows),
@@ -510,14 +512,16 @@ def evaluate(session: Session, p: Principal | None, level: str, period: str | No
 def evaluate_all(session: Session, p: Principal | None, period: str | None,
                  units: tuple[str, ...] = tuple(UNITS), posts: bool = True, reference: bool = False) -> dict[str, Any]:
     """The evaluation of a period at several levels — region ``units``, departments and (``posts``) posts — from
-    ONE scan of the facts (the bulletin asks for street, district and departments; the benchmark for all)."""
+    ONE scan of the facts (the bulletin asks for street, district and departments; the benchmark for all).
+    The grid level stays a ``RegionRows`` (rows built when read); the other levels are lists."""
     _check(p)
     per = fx.parse_period(period)
     s = _settings(session)
     sc = _scan(session, p, per, s, ["grid", "dept", "post", "reporter"] if posts else ["grid", "dept"], reference)
     out: dict[str, Any] = {"period": {"key": per.key, "label": per.label}, "basis": s["basis"], "region": {}}
     for unit in units:
-        out["region"][unit] = _ranked(_region_rows(session, p, per, s, unit, sc["grid"]))
+        rows = _region_rows(session, p, per, s, unit, sc["grid"])
+        out["region"][unit] = rows if unit == "grid" else list(rows)
     out["department"] = _ranked(_department_rows(session, p, per, s, sc["dept"]))
     out["post"] = _ranked(_post_rows(session, p, per, s, list(POSTS), sc)) if posts else []
     return out
@@ -546,10 +550,11 @@ def _rank(rows: list[dict[str, Any]]) -> None:
 
 
 def _region_rows(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
-                 unit: str, by_grid: GridCounts | dict[Any, dict[str, int]]) -> list[dict[str, Any]]:
-    """Rows of one region level: grid counts summed into the level's units (codes are prefixes), scored."""
+                 unit: str, by_grid: GridCounts | dict[Any, dict[str, int]]) -> Sequence[dict[str, Any]]:
+    """Rows of one region level, ranked: grid counts summed into the level's units (codes are prefixes),
+    scored on columns (``RegionRows``)."""
     if not isinstance(by_grid, GridCounts):
-        return _region_rows_reference(session, p, per, s, unit, by_grid)
+        return _ranked(_region_rows_reference(session, p, per, s, unit, by_grid))
     derived = s["derived"].get("region", {})
     names = _base_counts(LEVEL_COUNTS["region"], derived)
     n = UNITS[unit]
@@ -573,16 +578,69 @@ def _region_rows(session: Session, p: Principal | None, per: Period, s: dict[str
     rcs = np.array([c for c, _ in rc_ng], dtype=np.int64)
     ngs = np.array([g for _, g in rc_ng], dtype=np.int64)
     names_of = _region_names(session, unit, set(keys))
-    rows: list[dict[str, Any]] = []
+    blocks = []
     for rc in sorted(set(rcs.tolist())):
         sel = np.flatnonzero(rcs == rc)
-        block = _score_block(agg[sel], cols, "region", f"region_{rc}", s, per, n_grids=ngs[sel],
-                             table_key=f"region_{rc}")
-        for i, r in zip(sel.tolist(), block, strict=True):
-            k = keys[i]
-            r.update(key=k, name=names_of.get(k, k), unit=unit, region_class=rc, grids=rc_ng[i][1])
-            rows.append(r)
-    return rows
+        blocks.append((sel, _Scored(agg[sel], cols, "region", f"region_{rc}", s, per, n_grids=ngs[sel],
+                                    table_key=f"region_{rc}")))
+    return RegionRows(unit, keys, [names_of.get(k, k) for k in keys], rcs, ngs, blocks)
+
+
+class RegionRows(Sequence[dict[str, Any]]):
+    """The ranked rows of one region level, kept as columns: every count, indicator, score, composite, grade
+    and rank is computed for every row, but a row's dict (11 indicators with labels, weights …) is built when
+    it is read — the console reads one page of the ~56k grids of a large city, the bulletin none."""
+
+    def __init__(self, unit: str, keys: list[str], names: list[str], rcs: Any, ngs: Any,
+                 blocks: list[tuple[Any, _Scored]]) -> None:
+        self.unit, self.keys, self.names = unit, keys, names
+        self.rcs, self.ngs = rcs.tolist(), ngs.tolist()
+        n = len(keys)
+        self.where: list[tuple[int, int]] = [(0, 0)] * n  # row → (block, index in block)
+        comp = np.full(n, np.nan)
+        for bi, (sel, sc) in enumerate(blocks):
+            for j, i in enumerate(sel.tolist()):
+                self.where[i] = (bi, j)
+            comp[sel] = np.array([np.nan if x is None else x for x in sc.comps], dtype=np.float64)
+        self.blocks = [sc for _, sc in blocks]
+        # _ranked: (no composite last, composite descending, name); ranks within a region class
+        none = np.isnan(comp)
+        order = np.lexsort((np.array(names, dtype=str), -np.where(none, 0.0, comp), none)) if n else np.zeros(0, int)
+        self.order = order.tolist()
+        ranks: list[int | None] = [None] * n
+        last: dict[int, tuple[float | None, int, int]] = {}  # class → (last composite, position, rank)
+        cl = comp.tolist()
+        for i in self.order:
+            rc = self.rcs[i]
+            c = None if none[i] else cl[i]
+            prev_c, pos, rank = last.get(rc, (None, 0, 0))
+            pos += 1
+            if pos == 1 or c != prev_c:
+                rank = pos
+            last[rc] = (c, pos, rank)
+            ranks[i] = rank if c is not None else None
+        self.ranks = ranks
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def _row(self, i: int) -> dict[str, Any]:
+        bi, j = self.where[i]
+        r = self.blocks[bi].row(j)
+        r.update(key=self.keys[i], name=self.names[i], unit=self.unit, region_class=self.rcs[i], grids=self.ngs[i],
+                 rank=self.ranks[i])
+        return r
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self._row(k) for k in self.order[i]]
+        return self._row(self.order[i])
 
 
 def _derive_columns(names: list[str], m: Any, derived: dict[str, list[str]]) -> tuple[list[str], Any]:
@@ -605,98 +663,110 @@ def _derive_columns(names: list[str], m: Any, derived: dict[str, list[str]]) -> 
     return cols, (np.column_stack(out) if out else m)
 
 
-def _nan_list(a: Any) -> list[float | None]:
-    return [None if x != x else x for x in a.tolist()]
+def _r2(x: float) -> float | None:
+    return None if x != x else round(x, 2)
 
 
-def _score_block(c: Any, cols: list[str], group: str, weight_key: str, s: dict[str, Any], per: Period,
-                 n_grids: Any = None, table_key: str | None = None) -> list[dict[str, Any]]:
+class _Scored:
     """``score_row`` for a block of rows at once (numpy): the same operations in the same order on float64,
-    so the same results to the bit (the tests compare both paths); Python's ``round`` for what is rounded."""
-    nrows = c.shape[0]
-    cf = c.astype(np.float64)
-    at = {n: i for i, n in enumerate(cols)}
-    weights = dict(s["weights"].get(weight_key, {}))
-    dens = s["dens"]
-    ng = np.maximum(n_grids if n_grids is not None else np.ones(nrows, dtype=np.int64), 1).astype(np.float64)
-    nan = np.full(nrows, np.nan)
-    specs: list[tuple[dict[str, Any], dict[str, Any], list[Any], list[Any], list[dict[str, Any]] | None]] = []
-    raw: dict[str, Any] = {}
-    for name in LEVEL_INDICATORS[group]:
-        d = INDICATORS[name]
-        per_row: list[dict[str, Any]] | None = None
-        head = {"label": d.label, "weight": weights.get(name, 0), "good": d.good}
-        if d.kind == "rate":
-            den = dens.get(name, d.den)
-            if d.num and den and d.num in at and den in at:
-                nu, de = cf[:, at[d.num]], cf[:, at[den]]
-                with np.errstate(divide="ignore", invalid="ignore"):
+    hence the same results to the bit (the tests compare with the original path); Python's ``round`` for
+    what is rounded. Composites and grades are computed for every row; ``row(j)`` builds row j's dict."""
+
+    def __init__(self, c: Any, cols: list[str], group: str, weight_key: str, s: dict[str, Any], per: Period,
+                 n_grids: Any = None, table_key: str | None = None) -> None:
+        nrows = c.shape[0]
+        self.c, self.cols, self.group = c, cols, group
+        cf = c.astype(np.float64)
+        at = {n: i for i, n in enumerate(cols)}
+        weights = dict(s["weights"].get(weight_key, {}))
+        dens = s["dens"]
+        ng = np.maximum(n_grids if n_grids is not None else np.ones(nrows, dtype=np.int64), 1).astype(np.float64)
+        nan = np.full(nrows, np.nan)
+        # per indicator: (constant head, constant tail, values, raw scores, per-row tail or None)
+        self.specs: list[tuple[dict[str, Any], dict[str, Any], Any, Any, Any]] = []
+        raw: dict[str, Any] = {}
+        for name in LEVEL_INDICATORS[group]:
+            d = INDICATORS[name]
+            per_row: Any = None
+            head = {"label": d.label, "weight": weights.get(name, 0), "good": d.good}
+            values: Any
+            if d.kind == "rate":
+                den = dens.get(name, d.den)
+                if d.num and den and d.num in at and den in at:
+                    nu, de = cf[:, at[d.num]], cf[:, at[den]]
                     val = np.where(de != 0, nu / np.where(de != 0, de, 1.0), np.nan)
-                sc = val * 100.0 if d.good else (1.0 - val) * 100.0
-                sc = np.minimum(np.maximum(sc, 0.0), 100.0)
-            else:
-                val, sc = nan, nan
-            values = _nan_list(val)
-            tail = {"num": d.num, "den": den}
-        elif d.kind == "volume":
-            rawc = cf[:, at[d.num]] if d.num in at else np.zeros(nrows)
-            tkey = table_key if (name == "register_volume" and table_key) else (d.table or "volume")
-            v = (rawc / ng / _months(per)).tolist()
-            sc = _table_scores(np.array([round(x, 6) for x in v], dtype=np.float64), s["tables"].get(tkey, []))
-            values = [round(x, 2) for x in v]
-            tail = {"num": d.num, "table": tkey}
-        else:  # ratio: few distinct mixes (small counts): computed once per mix
-            target = s["outcomes"].get("target", {})
-            memo: dict[tuple[int, ...], tuple[float | None, dict[str, float | None], str]] = {}
-            mixes = np.column_stack([c[:, at[f"outcome_{k}"]] if f"outcome_{k}" in at else np.zeros(nrows, np.int64)
-                                     for k in ("service", "management", "enforcement")]).tolist()
-            scores_l: list[float | None] = []
-            per_row = []
-            for mx in mixes:
-                key = tuple(mx)
-                hit = memo.get(key)
-                if hit is None:
-                    mix = dict(zip(("service", "management", "enforcement"), mx, strict=True))
-                    shares = fx.ratio_shares(mix)
-                    hit = memo[key] = (fx.ratio_score(mix, target), shares,
-                                       ":".join("—" if v is None else f"{v * 10:.1f}" for v in shares.values()))
-                scores_l.append(hit[0])
-                per_row.append({"shares": dict(hit[1]), "target": target, "text": hit[2]})
-            sc = np.array([np.nan if x is None else x for x in scores_l], dtype=np.float64)
-            values = [None] * nrows
-            tail = {}
-        raw[name] = sc
-        scores = [None if x != x else round(x, 2) for x in sc.tolist()]
-        specs.append((head, tail, values, scores, per_row))
-    volume = {k for k in LEVEL_INDICATORS[group] if INDICATORS[k].kind == "volume"}
-    has = np.zeros(nrows, dtype=bool)
-    acc, tw = np.zeros(nrows), np.zeros(nrows)
-    for name, w in weights.items():
-        sv = raw.get(name)
-        if sv is None or not w > 0:
-            continue
-        ok = ~np.isnan(sv)
-        if name not in volume:
-            has |= ok
-        acc = np.where(ok, acc + w * np.where(ok, sv, 0.0), acc)
-        tw = np.where(ok, tw + w, tw)
-    with np.errstate(divide="ignore", invalid="ignore"):
+                    sc = val * 100.0 if d.good else (1.0 - val) * 100.0
+                    sc = np.minimum(np.maximum(sc, 0.0), 100.0)
+                else:
+                    val, sc = nan, nan
+                values = val  # float64, NaN = None
+                tail = {"num": d.num, "den": den}
+            elif d.kind == "volume":
+                rawc = cf[:, at[d.num]] if d.num in at else np.zeros(nrows)
+                tkey = table_key if (name == "register_volume" and table_key) else (d.table or "volume")
+                v = (rawc / ng / _months(per)).tolist()
+                sc = _table_scores(np.array([round(x, 6) for x in v], dtype=np.float64), s["tables"].get(tkey, []))
+                values = ("r2", v)  # rounded to 2 when shown
+                tail = {"num": d.num, "table": tkey}
+            else:  # ratio: few distinct mixes (small counts), each computed once
+                target = s["outcomes"].get("target", {})
+                memo: dict[tuple[int, ...], tuple[float | None, dict[str, float | None], str]] = {}
+                mixes = np.column_stack([c[:, at[f"outcome_{k}"]] if f"outcome_{k}" in at
+                                         else np.zeros(nrows, np.int64)
+                                         for k in ("service", "management", "enforcement")]).tolist()
+                hits = []
+                for mx in mixes:
+                    key = tuple(mx)
+                    hit = memo.get(key)
+                    if hit is None:
+                        mix = dict(zip(("service", "management", "enforcement"), mx, strict=True))
+                        shares = fx.ratio_shares(mix)
+                        hit = memo[key] = (fx.ratio_score(mix, target), shares,
+                                           ":".join("—" if v is None else f"{v * 10:.1f}" for v in shares.values()))
+                    hits.append(hit)
+                sc = np.array([np.nan if h[0] is None else h[0] for h in hits], dtype=np.float64)
+                values = None
+                per_row = (hits, target)
+                tail = {}
+            raw[name] = sc
+            self.specs.append((head, tail, values, sc, per_row))
+        volume = {k for k in LEVEL_INDICATORS[group] if INDICATORS[k].kind == "volume"}
+        has = np.zeros(nrows, dtype=bool)
+        acc, tw = np.zeros(nrows), np.zeros(nrows)
+        for name, w in weights.items():
+            sv = raw.get(name)
+            if sv is None or not w > 0:
+                continue
+            ok = ~np.isnan(sv)
+            if name not in volume:
+                has |= ok
+            acc = np.where(ok, acc + w * np.where(ok, sv, 0.0), acc)
+            tw = np.where(ok, tw + w, tw)
         comp_raw = np.where(has & (tw > 0), acc / np.where(tw > 0, tw, 1.0), np.nan).tolist()
-    comps = [None if x != x else round(x, 2) for x in comp_raw]
-    grade = _grader(s["grades"])
-    counts_rows = c.tolist()
-    out = []
-    for i in range(nrows):
+        self.comps = [_r2(x) for x in comp_raw]
+        grade = _grader(s["grades"])
+        self.grades = [grade(x) for x in self.comps]
+
+    def row(self, j: int) -> dict[str, Any]:
         ind = {}
-        for name, (head, tail, values, scores, per_row) in zip(LEVEL_INDICATORS[group], specs, strict=True):
-            e = {"label": head["label"], "value": values[i], "score": scores[i], "weight": head["weight"],
+        for name, (head, tail, values, sc, per_row) in zip(LEVEL_INDICATORS[self.group], self.specs, strict=True):
+            if values is None:
+                val = None
+            elif isinstance(values, tuple):
+                val = round(values[1][j], 2)
+            else:
+                v = float(values[j])
+                val = None if v != v else v
+            e = {"label": head["label"], "value": val, "score": _r2(float(sc[j])), "weight": head["weight"],
                  "good": head["good"]}
-            e.update(per_row[i] if per_row is not None else tail)
+            if per_row is not None:
+                hit, target = per_row[0][j], per_row[1]
+                e.update(shares=dict(hit[1]), target=target, text=hit[2])
+            else:
+                e.update(tail)
             ind[name] = e
-        comp = comps[i]
-        out.append({"counts": dict(zip(cols, counts_rows[i], strict=True)), "indicators": ind, "composite": comp,
-                    "grade": grade(comp)})
-    return out
+        return {"counts": dict(zip(self.cols, self.c[j].tolist(), strict=True)), "indicators": ind,
+                "composite": self.comps[j], "grade": self.grades[j]}
 
 
 def _table_scores(v: Any, table: Any) -> Any:
