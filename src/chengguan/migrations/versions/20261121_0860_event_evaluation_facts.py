@@ -2,7 +2,7 @@
 feedback_met), backfilled from the log; partial index of the events that undo a 立案/派遣
 
 Revision ID: 0860
-Revises: 0820
+Revises: 0830
 Create Date: 2026-11-21 13:40:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0860'
-down_revision: str | Sequence[str] | None = '0820'
+down_revision: str | Sequence[str] | None = '0830'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
