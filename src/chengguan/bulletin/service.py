@@ -13,7 +13,7 @@ import io
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import shapely
@@ -86,7 +86,7 @@ def _daily(session: Session, per: fx.Period) -> dict[str, Any]:
         .group_by(day, CaseEvent.action))
     rep: dict[str, int] = {}
     clo: dict[str, int] = {}
-    for d, action, n in rows:
+    for d, action, n in cast("list[tuple[str, str, int]]", rows.all()):  # func.* columns are typed object
         tgt = rep if action == "report" else clo
         tgt[str(d)] = tgt.get(str(d), 0) + int(n)
     return {"days": days, "reported": [rep.get(d, 0) for d in days], "closed": [clo.get(d, 0) for d in days]}
@@ -137,7 +137,8 @@ def _hot_grids(session: Session, per: fx.Period, limit: int = 300) -> list[dict[
               .group_by(Case.grid_code).order_by(func.count().desc(), Case.grid_code).limit(limit).subquery())
     rows = session.execute(select(counts.c.g, counts.c.n, UnitGrid.name, UnitGrid.geom)
                            .join(UnitGrid, UnitGrid.code == counts.c.g).order_by(counts.c.n.desc(), counts.c.g))
-    return [{"code": g, "count": int(n), "name": name, "geom": geom} for g, n, name, geom in rows]
+    return [{"code": g, "count": int(n), "name": name, "geom": geom}
+            for g, n, name, geom in cast("list[tuple[str, int, str, Any]]", rows.all())]
 
 
 def _rings(geom: Any) -> list[Any]:
@@ -151,7 +152,7 @@ def _hot_map(session: Session, hot: list[dict[str, Any]]) -> str:
     shapes: list[Any] = []
     values: list[float | None] = []
     labels: list[str] = []
-    for name, geom in streets:
+    for name, geom in cast("list[tuple[str, Any]]", streets):
         if geom is not None:
             shapes.append(_rings(geom))
             values.append(None)
@@ -181,7 +182,7 @@ def _event_list(session: Session, per: fx.Period, action: str, cond: Any, limit:
     from chengguan.org.models import Department
 
     names = dict(session.execute(select(Department.id, Department.name)).all())
-    return [{"case_no": no, "at": e.at, "due": e.step_due_at, "department": names.get(e.department_id, "—"),
+    return [{"case_no": no, "at": e.at, "due": e.step_due_at, "department": names.get(e.department_id, "—") if e.department_id else "—",
              "opinion": e.opinion, "address": addr, "category_code": cat} for e, no, addr, cat in rows]
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, overload
+from typing import cast as typed  # sqlalchemy's cast is the SQL one
 
 import numpy as np
 from sqlalchemy import (
@@ -40,7 +41,9 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select
 
 from chengguan.accounts.models import User
 from chengguan.accounts.principal import Principal
@@ -323,7 +326,7 @@ def _facts(session: Session, p: Principal | None, per: Period, basis: str, outco
     else:
         stmt = stmt.where(Case.reported_at >= per.since, Case.reported_at < per.until)
     if p is not None:
-        stmt = scope_filter(stmt, p)
+        stmt = scope_filter(typed(Select[Any], stmt), p)
     return stmt
 
 
@@ -887,7 +890,8 @@ def _grid_table(session: Session) -> dict[str, Any]:
     from chengguan.system import counters
 
     bind = session.get_bind()
-    key = (str(getattr(bind, "engine", bind).url), counters.peek(session, "geo_version"))
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    key = (str(engine.url), counters.peek(session, "geo_version"))
     hit = _GRID_CACHE.get(key)
     if hit is not None:
         return hit
