@@ -51,7 +51,8 @@ def _served(live, cause: str, fine: str) -> int:  # type: ignore[no-untyped-def]
     o1.post(f"{base}/evidence", {"kind": "documentary", "title": "营业情况说明", "officer_ids": two})
     o1.post(f"{base}/end-investigation", {"outcome": "penalty", "facts": "当事人于人行道设摊经营",
                                           "legal_basis": "《城市市容和环境卫生管理条例》第三十六条",
-                                          "penalty_types": ["fine"], "fine_amount": fine})
+                                          "penalty_types": ["fine"], "fine_amount": fine,
+                                          "correction_order": "立即停止占道经营，清理现场"})
     head.post(f"{base}/approve", {"opinion": "同意"})
     o1.post(f"{base}/notify", {})
     o1.post(f"{base}/waive", {"note": "当事人书面放弃"})
