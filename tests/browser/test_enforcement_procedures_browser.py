@@ -149,3 +149,45 @@ def test_instalments_approved_and_paid_on_the_case_page(open_page, live):
     p = detail["payment_plans"][0]
     assert p["status"] == "completed" and [i["payment_ref"] for i in p["schedule"]] == ["YH-2026-0001", "YH-2026-0002"]
     assert detail["case"]["paid_at"] is not None
+
+
+def test_entrustments_panel_for_the_head(open_page, live):
+    lead = open_page("leader1", path="/enforcement")
+    allow_console(lead, r"status of (409|422) .*/enforcement/entrustments$")
+    lead.click("#entrustments-open")
+    lead.locator("#entrustments").wait_for()
+    lead.click(".modal [data-action=create-entrustment]")
+    form = lead.locator(".modal:has(form)")
+    form.locator("input[name=entrusted_org]").fill("海门区三厂街道综合行政执法队（浏览器）")
+    form.locator("input[name=document_no]").fill("海城管委〔2026〕9号")
+    form.locator("input[name=power_codes]").fill("WT-SR-01，WT-SR-02")
+    today = datetime.now(SHANGHAI).date()
+    form.locator("input[name=valid_from]").fill(str(today))
+    form.locator("input[name=valid_to]").fill(str(today - timedelta(days=30)))
+    form.locator("[data-action=submit]").click()
+    form.locator(".form-error").filter(has_text="截止时间应晚于起始时间").wait_for()  # the API's refusal, inline
+    form.locator("input[name=valid_to]").fill(str(today + timedelta(days=365)))
+    form.locator("[data-action=submit]").click()
+    form.wait_for(state="detached")
+    row = lead.locator("#entrustments li").filter(has_text="（浏览器）")
+    row.filter(has_text="未公布").filter(has_text="WT-SR-02").wait_for()
+    row.locator("[data-entrustment-action=publish]").click()
+    row.filter(has_text="已公布").wait_for()
+    assert row.locator("[data-entrustment-action=publish]").count() == 0
+    ent = next(e for e in live.api("officer1").get("/api/v1/enforcement/entrustments")
+               if e["entrusted_org"].endswith("（浏览器）"))
+    assert ent["published_at"] and ent["power_codes"] == ["WT-SR-01", "WT-SR-02"]
+
+    # an officer registering a lead may now name the entrustment in force
+    page = open_page("officer1", path="/enforcement")
+    assert page.locator("#entrustments-open").count() == 0  # officers do not manage entrustments
+    page.click("#new-lead")
+    page.locator(f".modal select[name=entrustment_id] option[value='{ent['id']}']").wait_for(state="attached")
+    page.click(".modal .close")
+
+    row.locator("[data-entrustment-action=revoke]").click()
+    revoke = lead.locator(".modal:has(form)")
+    revoke.locator("textarea[name=reason]").fill("受委托组织撤并")
+    revoke.locator("[data-action=submit]").click()
+    row.filter(has_text="已撤销").wait_for()
+    assert row.locator("[data-entrustment-action]").count() == 0

@@ -190,7 +190,8 @@ const activeEntrustments = () => {
 export function leadFields() {
   const act = activeEntrustments();
   return act.length ? [{ name: 'entrustment_id', label: '委托执法（受委托组织办理时选择）', type: 'select',
-    options: [['', '本机关直接办理'], ...act.map((e) => [String(e.id), `${e.entrusted_org}（${e.document_no}）`])] }] : [];
+    options: [['', '本机关直接办理'], ...act.map((e) => [String(e.id), `${e.entrusted_org}（${e.document_no}）`])] },
+  { name: 'power_code', label: '权责清单事项编码（委托执法时必填，核对委托范围）' }] : [];
 }
 
 export const leadBody = (v) => ({ ...v, entrustment_id: num(v.entrustment_id) });
