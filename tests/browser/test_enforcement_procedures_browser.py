@@ -41,6 +41,17 @@ def _registered(live, cause: str) -> int:  # type: ignore[no-untyped-def]
 
 def _served(live, cause: str, fine: str) -> int:  # type: ignore[no-untyped-def]
     """A served penalty decision with a fine, through the API (record, evidence, approval, notice, waiver)."""
+    cid = _notified(live, cause, fine)
+    o1, head = live.api("officer1"), live.api("leader1")
+    base = f"/api/v1/enforcement/cases/{cid}"
+    o1.post(f"{base}/waive", {"note": "当事人书面放弃"})
+    out = head.post(f"{base}/decide", {})
+    dec = next(d["id"] for d in out["documents"] if d["doc_type"] == "penalty_decision")
+    o1.post(f"{base}/serve", {"document_id": dec, "method": "direct", "recipient": "孙八", "signed_by": "孙八"})
+    return cid
+
+
+def _notified(live, cause: str, fine: str) -> int:  # type: ignore[no-untyped-def]
     cid = _registered(live, cause)
     ids = _ids(live)
     two = [ids["officer1"], ids["officer2"]]
@@ -55,10 +66,6 @@ def _served(live, cause: str, fine: str) -> int:  # type: ignore[no-untyped-def]
                                           "correction_order": "立即停止占道经营，清理现场"})
     head.post(f"{base}/approve", {"opinion": "同意"})
     o1.post(f"{base}/notify", {})
-    o1.post(f"{base}/waive", {"note": "当事人书面放弃"})
-    out = head.post(f"{base}/decide", {})
-    dec = next(d["id"] for d in out["documents"] if d["doc_type"] == "penalty_decision")
-    o1.post(f"{base}/serve", {"document_id": dec, "method": "direct", "recipient": "孙八", "signed_by": "孙八"})
     return cid
 
 
@@ -191,3 +198,23 @@ def test_entrustments_panel_for_the_head(open_page, live):
     revoke.locator("[data-action=submit]").click()
     row.filter(has_text="已撤销").wait_for()
     assert row.locator("[data-entrustment-action]").count() == 0
+
+
+def test_closed_hearing_needs_a_reason(open_page, live):
+    cid = _notified(live, "占道经营（不公开听证）", "5000")
+    live.api("officer1").post(f"/api/v1/enforcement/cases/{cid}/request-hearing", {"note": "当事人要求听证"})
+    lead = open_page("leader1", path=f"/enforcement?case={cid}")
+    lead.locator("#case .badge").filter(has_text="听证").wait_for()
+    allow_console(lead, r"status of (409|422) .*/enforcement/cases/\d+/schedule-hearing$")
+    lead.click("#case [data-action=schedule-hearing]")
+    when = (datetime.now(SHANGHAI) + timedelta(days=30)).strftime("%Y-%m-%dT10:00")
+    lead.fill(".modal input[name=hearing_at]", when)
+    lead.fill(".modal input[name=place]", "第二听证室")
+    lead.select_option(".modal select[name=chair_id]", str(_ids(live)["leader1"]))
+    lead.uncheck(".modal input[name=public]")
+    _refused(lead, "不公开的须选择理由")  # closed without a reason (APL 64)
+    lead.select_option(".modal select[name=closed_reason]", "trade_secret")
+    _submit(lead)
+    lead.locator("#case").filter(has_text="听证通知书").wait_for()
+    docs = [d["doc_type"] for d in live.api("officer1").get(f"/api/v1/enforcement/cases/{cid}")["documents"]]
+    assert "hearing_summons" in docs and "hearing_announcement" not in docs  # a closed hearing is not announced
