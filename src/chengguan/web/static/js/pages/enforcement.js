@@ -4,6 +4,7 @@ import { h, clear, pager, toast, formDialog, empty } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page, hasRole } from '../cg/config.js';
 import { sections, measureFields, transferFields, parseItems } from './enforcement-measures.js';
+import { procedureActs, procedureSections, withProcedureFields, leadFields, leadBody, initProcedures } from './enforcement-procedures.js';
 
 const listEl = document.getElementById('worklist');
 const caseEl = document.getElementById('case');
@@ -131,7 +132,10 @@ function render(c) {
       h('span', { class: 'muted', title: e.sha256 }, `　SHA-256 ${String(e.sha256 || '').slice(0, 12)}…`)) : '',
     e.device_id ? h('span', { class: 'muted' }, `　设备 ${e.device_id}`) : '',
     e.from_monitoring && !e.reviewed_at ? h('span', { class: 'overdue' }, '　监控记录待审核') : ''));
-  const actions = (ACTS[k.status] || []).map(([a, label, f]) => h('button', { class: 'btn btn-sm', 'data-action': a, onclick: () => act(c, a, label, f) }, label));
+  const pctx = { done: (out, label) => { toast(`${label}：已办理`, 'ok'); render(out); loadList(); }, officers: () => officers,
+    isLeader: hasRole('leader'), isStaff: hasRole('officer', 'leader') };
+  const actions = (ACTS[k.status] || []).map(([a, label, f]) => h('button', { class: 'btn btn-sm', 'data-action': a, onclick: () => act(c, a, label, withProcedureFields(a, f, pctx)) }, label))
+    .concat(procedureActs(c, pctx).map(([a, label, f]) => h('button', { class: 'btn btn-sm', 'data-action': a, onclick: f }, label)));
   clear(caseEl,
     h('h2', null, `${k.case_no} ${k.cause}`),
     h('p', null, h('span', { class: `badge s-${k.status}` }, k.status_label), ` 当事人：${k.party_name}　承办：${k.lead_officer_name || '—'}、${k.assist_officer_name || '—'}`),
@@ -147,6 +151,7 @@ function render(c) {
       run: (action, label, fields, fixed) => act(c, action, label, () => fields, fixed),
       isLeader: hasRole('leader'), isHandler: [k.lead_officer_id, k.assist_officer_id].includes(page.user_id),
     }),
+    ...procedureSections(c, pctx),
     c.credit ? h('p', { class: 'muted' }, `当事人信用记录：${c.credit.total} 条（近一年 ${c.credit.last_year} 条）`) : null,
     h('h3', null, '全过程记录'),
     h('ul', { class: 'timeline' }, ...c.events.map((e) => h('li', null, `${fmt.dateTime(e.at, 'short')} ${e.actor_name || ''} ${e.action}${e.opinion ? '：' + e.opinion : ''}`))));
@@ -180,8 +185,9 @@ document.getElementById('new-lead').addEventListener('click', () => formDialog({
     { name: 'party_type', label: '类型', type: 'select', options: [['person', '公民'], ['org', '单位']] },
     { name: 'party_id_no', label: '身份证号/统一社会信用代码' }, { name: 'address', label: '地点' },
     { name: 'occurred_at', label: '违法行为时间', type: 'datetime-local' }, { name: 'source_ref', label: '移送机关/指定文书' },
-    { name: 'facts', label: '简要案情', type: 'textarea' }],
+    { name: 'facts', label: '简要案情', type: 'textarea' }, ...leadFields()],
   onSubmit: async (v) => {
+    v = leadBody(v);
     if (v.occurred_at) v.occurred_at = fmt.fromLocalInput(v.occurred_at);
     for (const k of Object.keys(v)) if (v[k] === null) delete v[k];
     const out = await post('/api/v1/enforcement/cases', v);
@@ -194,6 +200,7 @@ document.getElementById('new-lead').addEventListener('click', () => formDialog({
 (async () => {
   document.getElementById('mine').checked = hasRole('officer');  // leaders and reviewers see their region
   officers = await get('/api/v1/enforcement/officers');
+  await initProcedures();
   await loadList();
   if (current) await open(current);
 })();
