@@ -14,10 +14,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.common import machine
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
-
-from bench.common import machine
 
 
 def main() -> None:
