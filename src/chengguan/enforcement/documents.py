@@ -540,13 +540,14 @@ def b_recusal(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[
     r = session.get(EnforcementRecusal, x["recusal_id"])
     assert r is not None and r.decided_at is not None
     officer = _users(session, [r.officer_id])
+    u = session.get(User, r.officer_id)
     by_party = r.source == "party"
     applicant = ec.party_name if by_party else officer
     if r.granted:
         outcome = f"准予{officer}回避，由{_users(session, [r.replacement_id])}接替承办本案"
     else:
         outcome = f"对{officer}的回避{'申请' if by_party else '请求'}不予准许，{officer}继续承办本案"
-    return {"addressee": ec.party_name if by_party else officer,
+    return {"addressee": ec.party_name if by_party else (u.display_name if u else officer),
             "fields": [["案由", ec.cause], ["申请人", f"{applicant}（{'当事人申请' if by_party else '执法人员自行申请回避'}）"],
                        ["被申请回避人员", officer], ["申请时间", _dt(r.requested_at)],
                        ["决定结果", "准予回避" if r.granted else "不予回避"],
