@@ -77,6 +77,10 @@ def main() -> None:
           timed(lambda s: service.search(s, f"当事人{rnd.randint(1, args.parties)}", None, 1, 20, street)))
     stats("search by ID number, street officer",
           timed(lambda s: service.search(s, f"X{rnd.randint(1, args.parties):09d}", None, 1, 20, street)))
+    stats("search by name part, district-wide",
+          timed(lambda s: service.search(s, f"当事人{rnd.randint(1, args.parties)}", None, 1, 20, district)))
+    stats("search by ID number, district-wide",
+          timed(lambda s: service.search(s, f"X{rnd.randint(1, args.parties):09d}", None, 1, 20, district)))
     stats("get_visible (own street), street officer",
           timed(lambda s: service.get_visible(s, street, rnd.randrange(10, args.parties, 10))))
 

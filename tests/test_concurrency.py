@@ -37,11 +37,11 @@ def two_servers(engine, db_url, tmp_path_factory):
         procs.append(subprocess.Popen([str(uvicorn), "chengguan.app:create_app", "--factory", "--port", str(port),
                                        "--log-level", "warning"], env=env))
         urls.append(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded CI machine: two servers starting side by side
     for url in urls:
         while True:
             try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                if httpx.get(url + "/healthz", timeout=10).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -54,7 +54,7 @@ def two_servers(engine, db_url, tmp_path_factory):
 
 
 def _token(url: str, user: str) -> dict[str, str]:
-    r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": "demo"})
+    r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": "demo"}, timeout=60)
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
@@ -62,14 +62,14 @@ def test_two_processes_one_dispatch_wins(two_servers, engine):
     a, b = two_servers
     collector, lead, disp_a, disp_b = (_token(a, "collector1"), _token(a, "shiftlead1"), _token(a, "dispatcher1"),
                                        _token(b, "dispatcher1"))
-    centre = httpx.get(a + "/api/v1/city").json()["center"]
+    centre = httpx.get(a + "/api/v1/city", timeout=60).json()["center"]
     ids = []
     for i in range(8):
         r = httpx.post(a + "/api/v1/reports", headers=collector, json={
-            "category_code": "09006", "description": f"并发测试 {i}", "lon": centre["lon"], "lat": centre["lat"]})
+            "category_code": "09006", "description": f"并发测试 {i}", "lon": centre["lon"], "lat": centre["lat"]}, timeout=60)
         assert r.status_code == 201, r.text
         cid = r.json()["id"]
-        assert httpx.post(f"{a}/api/v1/cases/{cid}/register", headers=lead, json={}).status_code == 200
+        assert httpx.post(f"{a}/api/v1/cases/{cid}/register", headers=lead, json={}, timeout=60).status_code == 200
         ids.append(cid)
 
     def dispatch(url: str, headers: dict[str, str], cid: int) -> int:
@@ -96,11 +96,11 @@ def test_no_lost_update_under_concurrent_actions(two_servers, engine):
     a, b = two_servers
     collector, lead = _token(a, "collector1"), _token(a, "shiftlead1")
     leader_a, leader_b = _token(a, "leader1"), _token(b, "leader1")
-    centre = httpx.get(a + "/api/v1/city").json()["center"]
+    centre = httpx.get(a + "/api/v1/city", timeout=60).json()["center"]
     r = httpx.post(a + "/api/v1/reports", headers=collector, json={
-        "category_code": "06010", "description": "并发督办", "lon": centre["lon"], "lat": centre["lat"]})
+        "category_code": "06010", "description": "并发督办", "lon": centre["lon"], "lat": centre["lat"]}, timeout=60)
     cid = r.json()["id"]
-    httpx.post(f"{a}/api/v1/cases/{cid}/register", headers=lead, json={})
+    httpx.post(f"{a}/api/v1/cases/{cid}/register", headers=lead, json={}, timeout=60)
 
     def urge(i: int) -> int:
         url, h = (a, leader_a) if i % 2 else (b, leader_b)

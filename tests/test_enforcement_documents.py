@@ -240,3 +240,14 @@ def test_only_the_workflow_writes_enforcement_case_status():
                         if rel != "enforcement/workflow.py":
                             offenders.append(f"{rel}:{sub.lineno}")
     assert offenders == []
+
+
+def test_entrusted_case_documents_name_the_entrusted_organisation():
+    data = {"agency": "海门区城市管理局", "date": "2026年05月06日", "case_no": "海城管执案〔2026〕00002号",
+            "party": [["当事人", "王五"]], "paragraphs": ["经查……"], "remedies": "如不服本决定……",
+            "entrustment": {"entrusting_agency": "海门区城市管理局", "entrusted_org": "三厂街道综合执法队",
+                            "document_no": "海城管委〔2026〕1号"}}
+    for doc_type in ("penalty_decision", "prior_notice", "no_such_form"):
+        doc = EnforcementDocument(case_id=0, doc_type=doc_type, year=2026, title="文书", doc_no=None, data=data)
+        html = "".join(documents.html(doc).split())
+        assert "三厂街道综合执法队受海门区城市管理局委托" in html and "海城管委〔2026〕1号" in html, doc_type

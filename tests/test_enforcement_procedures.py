@@ -372,3 +372,23 @@ def test_pending_recusal_blocks_closure(g):
     g.act(cid, "recusal-decide", "leader1", recusal_id=rid, granted=False, opinion="不影响公正处理")
     out = g.act(cid, "close", "leader1")
     assert out["case"]["status"] == "closed" and all(t["done_at"] for t in out["timers"] if t["kind"] == "recusal")
+
+
+def test_court_window_runs_from_the_end_of_the_deferral(g, db_session):
+    from datetime import datetime
+
+    start = clock.now()
+    cid = _served(g, fine="600")
+    opens, closes = (datetime.fromisoformat(x) for x in g.get(cid)["court_window"])
+    plan = g.act(cid, "payment-plan", "officer1", kind="defer", reason="经营困难")["payment_plans"][0]
+    cfg.set_value(db_session, "enforcement.payment_plan_max_months", 12)
+    db_session.commit()
+    try:
+        g.act(cid, "payment-plan-decide", "leader1", plan_id=plan["id"], approved=True, opinion="同意暂缓",
+              schedule=[{"due_on": _day(start, 250), "amount": "600"}])
+    finally:
+        cfg.reset(db_session, "enforcement.payment_plan_max_months")
+        db_session.commit()
+    opens2, closes2 = (datetime.fromisoformat(x) for x in g.get(cid)["court_window"])
+    assert opens2 == opens and closes2 > closes  # 3 months from the deferral's end, not from the litigation period
+    assert (closes2 - (start + timedelta(days=250))).days in range(88, 94)

@@ -168,3 +168,23 @@ def test_refused_files(client, auth):
     r = client.post(f"{URL}/import", headers=auth("officer1"), files={"file": ("s.csv", b"a")})
     assert r.status_code == 403
     assert client.get(f"{URL}/export", headers=auth("officer1")).status_code == 403
+
+
+def test_nothing_is_written_even_without_the_request_rollback(client, auth, db_session):
+    """The service itself undoes the good versions of a file with errors (not only the request's rollback)."""
+    from sqlalchemy import func, select
+
+    from chengguan.core.errors import Invalid
+    from chengguan.powers import standards_io
+    from chengguan.powers.models import DiscretionStandard
+
+    header = _header(client, auth("admin"))
+    table = [header, _row(header, tier="一般", fmin="50", fmax="500"), _row(header, code="NO-SUCH-POWER", tier="一般")]
+    before = db_session.scalar(select(func.count()).select_from(DiscretionStandard))
+    with pytest.raises(Invalid) as exc:
+        standards_io.import_standards(db_session, _file(table, "csv"), "csv")
+    assert [d["row"] for d in exc.value.details] == [3]
+    assert db_session.scalar(select(func.count()).select_from(DiscretionStandard)) == before
+    out = standards_io.import_standards(db_session, _file(table[:2], "csv"), "csv")
+    assert len(out["created"]) == 1
+    assert db_session.scalar(select(func.count()).select_from(DiscretionStandard)) == before + 1

@@ -29,13 +29,17 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _warm_up() -> None:
+    from chengguan.core import pdf
     from chengguan.geo import service as geo_service
 
     try:
         with db.session_scope(read_only=True) as session:
             geo_service.warm_up(session)
+        # WeasyPrint's import, the CJK fonts and its first layout cost ~4 s: not on the first 决定书 a user asks for
+        pdf.warm_up()
+        pdf.render_pdf("<p>预热 warm-up</p>")
     except Exception:  # a failed warm-up only costs the first request its build
-        log.exception("geo warm-up failed")
+        log.exception("warm-up failed")
 
 
 @asynccontextmanager

@@ -155,3 +155,29 @@ def test_police_transfer_steps_on_the_case_page(open_page, live):
     page.locator("#case .badge").filter(has_text="调查取证").wait_for()
     t = live.api("officer1").get(f"/api/v1/enforcement/cases/{cid}")["transfers"][0]
     assert t["approved_at"] and t["sent_at"] and t["receipt_by"] == "李警官" and t["reply"] == "refused"
+
+
+def test_evidence_with_a_file_on_the_case_page(open_page, live, tmp_path):  # type: ignore[no-untyped-def]
+    from casehelpers import jpeg
+
+    cid = _registered_case(live, "占道经营（视听资料）")
+    page = open_page("officer1", path=f"/enforcement?case={cid}")
+    page.locator("#case").filter(has_text="暂无证据").wait_for()
+    allow_console(page, r"status of 422 .*/enforcement/cases/\d+/evidence$")
+    page.click("#case [data-action=evidence]")
+    page.select_option(".modal select[name=kind]", "audiovisual")
+    page.fill(".modal input[name=title]", "执法记录仪视频截图")
+    page.select_option(".modal select[name=partner]", str(live.api("officer2").get("/api/v1/auth/me")["id"]))
+    page.click(".modal [data-action=submit]")  # 视听资料 without its file: the API refuses, shown in the form
+    page.locator(".modal .form-error").filter(has_text="文件").wait_for()
+    photo = tmp_path / "frame.jpg"
+    photo.write_bytes(jpeg())
+    page.set_input_files(".modal input[name=file]", str(photo))
+    _submit(page)
+    item = page.locator("#evidence li").filter(has_text="执法记录仪视频截图")
+    item.wait_for()
+    assert "SHA-256" in item.inner_text()
+    ev = live.api("officer1").get(f"/api/v1/enforcement/cases/{cid}")["evidence"][0]
+    assert ev["kind"] == "audiovisual" and ev["file_id"] and len(ev["sha256"]) == 64
+    href = item.locator("a").get_attribute("href")
+    assert href == f"/api/v1/files/{ev['file_id']}"

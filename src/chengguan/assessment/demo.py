@@ -17,7 +17,8 @@ from chengguan.assessment import service as assess
 from chengguan.core import clock
 from chengguan.org.models import Department
 
-TEMPLATE = {
+# (code, text, points, deduction per finding) per group of the checklist
+TEMPLATE: dict[str, list[tuple[str, str, float, float]]] = {
     "市容环卫": [("A01", "道路、广场保洁不到位，有明显垃圾、积水", 10, 1), ("A02", "垃圾收集容器破损、满溢或未及时清运", 8, 1),
              ("A03", "乱张贴、乱涂写、乱刻画（“牛皮癣”）未及时清除", 6, 0.5), ("A04", "店外经营、乱堆乱放", 8, 1)],
     "交通秩序": [("B01", "机动车、非机动车乱停乱放", 8, 1), ("B02", "占道经营、流动摊贩影响通行", 8, 1),

@@ -235,10 +235,11 @@ def follow_up(session: Session, p: Principal | None, notice_id: int, passed: boo
     if not passed and not note:
         raise Invalid("复查未通过需要说明情况（note）")
     now = clock.now()
+    photo_ids = resolve_file_tokens(session, photos)
     entry = {"at": now.isoformat(), "by": p.user_id if p else None, "by_name": p.display_name if p else "系统",
-             "passed": passed, "note": note, "photo_ids": resolve_file_tokens(session, photos)}
+             "passed": passed, "note": note, "photo_ids": photo_ids}
     n.followups = [*n.followups, entry]
-    session.add_all(AssessPhoto(file_id=fid, finding_id=n.finding_id, notice_id=n.id) for fid in entry["photo_ids"])
+    session.add_all(AssessPhoto(file_id=fid, finding_id=n.finding_id, notice_id=n.id) for fid in photo_ids)
     if passed:
         n.state, n.closed_at = "closed", now
     elif now > n.deadline:

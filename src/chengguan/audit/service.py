@@ -239,7 +239,12 @@ def _verify_stream(stream: str, rows: list[AuditEntry], head: AuditStream | None
         add(Problem(None, "head_mismatch", "链头记录缺失"))
     # One problem per (seq, kind) is enough.
     seen: set[tuple[int | None, str]] = set()
-    rep.problems = [p for p in rep.problems if not ((p.seq, p.kind) in seen or seen.add((p.seq, p.kind)))]
+    unique: list[Problem] = []
+    for p in rep.problems:
+        if (p.seq, p.kind) not in seen:
+            seen.add((p.seq, p.kind))
+            unique.append(p)
+    rep.problems = unique
     return rep
 
 

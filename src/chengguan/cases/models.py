@@ -117,6 +117,11 @@ class Case(Base):
         back_populates="case", order_by="CaseAssignment.id", lazy="selectin")
 
 
+UNDO_SQL = text("(from_status = 'registered' AND to_status IN ('voided', 'reported')) "
+                "OR (from_status = 'dispatched' AND to_status = 'registered')")
+INHERITS_DEPARTMENT = ("close", "check", "self-dispose")
+
+
 class CaseEvent(Base):
     """One transition or action on a case: who, when, from → to, opinion, where, attachments, and the
     deadline of the step it ended and whether that deadline was met."""
@@ -126,6 +131,9 @@ class CaseEvent(Base):
         UniqueConstraint("case_id", "seq"),
         Index("ix_case_events_action_at", "action", "at"),
         Index("ix_case_events_actor", "actor_id", "at"),
+        # The few events that undo an earlier 立案 (作废, 退回受理) or 派遣 (回退 approved): the evaluation's
+        # 准确立案/准确派遣 look them up per case with a hash join instead of probing every case.
+        Index("ix_case_events_undo", "case_id", "seq", postgresql_where=UNDO_SQL, sqlite_where=UNDO_SQL),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -148,6 +156,12 @@ class CaseEvent(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     attachments: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # stored_files ids
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Facts of the event taken from the case's log when it is written (the evaluation counts them without
+    # looking back through the log): for 结案/核查/自行处置 without a department of their own, the department
+    # of the latest earlier event that had one (the one that disposed of the case); for 结案, whether the
+    # latest earlier 处置反馈 met its deadline (按期结案).
+    case_department_id: Mapped[int | None] = mapped_column(BigIntId)
+    feedback_met: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class CaseAssignment(Base):

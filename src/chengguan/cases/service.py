@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.models import User
@@ -426,7 +426,7 @@ def case_query(p: Principal, f: CaseFilter) -> Select[Any]:
                                          CaseAssignment.state.in_(("active", "fed_back"))))
     stmt = _time_filters(stmt, f)
     if f.pending_request:
-        kind_cond = CaseRequest.kind == f.pending_request if f.pending_request != "any" else True
+        kind_cond = CaseRequest.kind == f.pending_request if f.pending_request != "any" else true()
         stmt = stmt.where(exists().where(CaseRequest.case_id == Case.id, CaseRequest.state == "pending", kind_cond))
     if f.q:
         q = f.q.strip()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
-from chengguan.cases.models import Case, CaseEvent
+from chengguan.cases.models import INHERITS_DEPARTMENT, Case, CaseEvent
 from chengguan.catalog import service as catalog
 from chengguan.core import clock
 from chengguan.core.errors import Conflict
@@ -111,7 +111,18 @@ def _open_step(session: Session, case: Case, step: str | None, at: datetime, *,
         case.dispose_due_at, case.dispose_unit, case.dispose_limit = due, unit, amount
 
 
-def light(case: Case, now: datetime | None = None) -> str | None:
+class StepTimes(Protocol):
+    """What :func:`light` reads: a Case, or a row of just these columns (the map's light query)."""
+
+    @property
+    def step_due_at(self) -> datetime | None: ...
+    @property
+    def step_warn_at(self) -> datetime | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+
+
+def light(case: StepTimes, now: datetime | None = None) -> str | None:
     """Traffic light of the current step: green < 80 %, yellow 80–100 %, red overdue; paused while waiting."""
     if case.step_due_at is None:
         return None
@@ -156,13 +167,15 @@ def transition(
     if status_changes and case.step is not None and not keep_clock:
         ended_step, ended_start, ended_due = case.step, case.step_started_at, case.step_due_at
         met = at <= ended_due if ended_due is not None else None
+    case_dept, fb_met = _log_facts(session, case, action, department_id)
     case.last_seq = (case.last_seq or 0) + 1
     seq = case.last_seq
     event = CaseEvent(
         case_id=case.id, seq=seq, at=at, action=action, actor_id=actor.user_id, actor_name=actor.name,
         actor_role=actor.role, department_id=department_id, from_status=frm, to_status=to, step=ended_step,
         step_started_at=ended_start, step_due_at=ended_due, met_deadline=met, opinion=opinion, lon=lon, lat=lat,
-        attachments=list(attachments or []), data=dict(data or {}),
+        attachments=list(attachments or []), data=dict(data or {}), case_department_id=case_dept,
+        feedback_met=fb_met,
     )
     session.add(event)
     if status_changes:
@@ -171,6 +184,21 @@ def transition(
             _open_step(session, case, STEP_OF.get(to), at, due_override=next_step_due, limit=next_step_limit)
     session.flush()
     return event
+
+
+def _log_facts(session: Session, case: Case, action: str, department_id: int | None) -> tuple[int | None, bool | None]:
+    """What the evaluation needs from the case's earlier events, recorded on the new event: the department
+    that disposed of the case (for 结案/核查/自行处置 without their own) and, for 结案, whether the latest
+    处置反馈 met its deadline. The migration 0860 backfills the same for older events."""
+    case_dept = fb_met = None
+    if action in INHERITS_DEPARTMENT and department_id is None:
+        case_dept = session.scalar(
+            select(CaseEvent.department_id).where(CaseEvent.case_id == case.id, CaseEvent.department_id.is_not(None))
+            .order_by(CaseEvent.seq.desc()).limit(1))
+    if action == "close":
+        fb_met = session.scalar(select(CaseEvent.met_deadline).where(
+            CaseEvent.case_id == case.id, CaseEvent.action == "feedback").order_by(CaseEvent.seq.desc()).limit(1))
+    return case_dept, fb_met
 
 
 def open_case(session: Session, case: Case, *, status: str, actor: Actor, opinion: str | None = None,

@@ -88,7 +88,7 @@ def components_list(
 
     box = _bbox(bbox)
     assert box is not None
-    return service.components_in_bbox(session, box, category_code=category_code, limit=limit)  # type: ignore[return-value]
+    return service.components_in_bbox(session, box, category_code=category_code, limit=limit)
 
 
 @router.get("/components/{code}", response_model=ComponentOut, operation_id="components_get")
@@ -116,7 +116,7 @@ def components_update(session: DbSession, user: CurrentUser, code: str, body: Co
 @router.get("/components/{code}/history", response_model=list[ComponentChangeOut],
             operation_id="components_history")
 def components_history(session: DbSession, user: CurrentUser, code: str) -> list[Any]:
-    return service.component_history(session, code)  # type: ignore[return-value]
+    return service.component_history(session, code)
 
 
 # ---------------------------------------------------------------- administration

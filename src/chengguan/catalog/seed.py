@@ -58,19 +58,19 @@ def seed_catalog(session: Session) -> dict[str, int]:
         new_limits.append(TimeLimit(stage=stage, category_id=cat_id, condition_id=cond_id, urgency=urgency,
                                     region_class=rc, amount=amount, unit=unit, verified=False, note=note))
 
-    for row in directory.load_conditions():
-        cat = existing[(row.kind, row.code)]
-        cond = conds.get((cat.id, row.number))
+    for crow in directory.load_conditions():
+        cat = existing[(crow.kind, crow.code)]
+        cond = conds.get((cat.id, crow.number))
         if cond is None:
-            cond = CategoryCondition(category_id=cat.id, number=row.number, text=row.condition,
-                                     closure_text=row.closure_condition, default_urgency=row.urgency)
+            cond = CategoryCondition(category_id=cat.id, number=crow.number, text=crow.condition,
+                                     closure_text=crow.closure_condition, default_urgency=crow.urgency)
             session.add(cond)
             session.flush()
-            conds[(cat.id, row.number)] = cond
+            conds[(cat.id, crow.number)] = cond
             counts["conditions"] += 1
-        for urgency, amount, unit in (("normal", row.limit_amount, row.limit_unit),
-                                      ("urgent", row.urgent_amount, row.urgent_unit),
-                                      ("very_urgent", row.urgent_amount, row.urgent_unit)):
+        for urgency, amount, unit in (("normal", crow.limit_amount, crow.limit_unit),
+                                      ("urgent", crow.urgent_amount, crow.urgent_unit),
+                                      ("very_urgent", crow.urgent_amount, crow.urgent_unit)):
             add_limit("dispose", cat.id, cond.id, urgency, None, float(amount), unit)
             for rc, key in REGION_FACTOR_KEYS.items():
                 f = factors.get(key)
@@ -79,10 +79,10 @@ def seed_catalog(session: Session) -> dict[str, int]:
                 add_limit("dispose", cat.id, cond.id, urgency, rc, float(math.ceil(amount * f.factor)), unit,
                           note=f"{f.name}：一类时限 × {f.factor}")
     for s in directory.load_step_limits():
-        amount, unit = (s.amount / 60.0, "work_hour") if s.unit == "minute" else (float(s.amount), s.unit)
-        add_limit(s.step, None, None, s.urgency, None, amount, unit, note=f"{s.step_name}：{s.amount}{s.unit}")
+        step_amount, unit = (s.amount / 60.0, "work_hour") if s.unit == "minute" else (float(s.amount), s.unit)
+        add_limit(s.step, None, None, s.urgency, None, step_amount, unit, note=f"{s.step_name}：{s.amount}{s.unit}")
         if s.urgency == "urgent":
-            add_limit(s.step, None, None, "very_urgent", None, amount, unit, note=f"{s.step_name}（特急同紧急）")
+            add_limit(s.step, None, None, "very_urgent", None, step_amount, unit, note=f"{s.step_name}（特急同紧急）")
     session.add_all(new_limits)
     counts["time_limits"] = len(new_limits)
     session.flush()

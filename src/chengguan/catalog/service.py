@@ -183,7 +183,7 @@ _rules_cache: dict[str, Any] = {"at": 0.0, "version": -1, "rules": {}, "routes":
 def _rules(session: Session) -> dict[tuple[str, int | None], list[_RuleRow]]:
     now = time.monotonic()
     if now - _rules_cache["at"] < 5.0:
-        return _rules_cache["rules"]  # type: ignore[no-any-return]
+        return _rules_cache["rules"]
     # No Python lock around database reads (see geo.service._GeoState); concurrent rebuilds are harmless.
     v = counters.peek(session, "catalog_version")
     if v != _rules_cache["version"]:
@@ -195,7 +195,7 @@ def _rules(session: Session) -> dict[tuple[str, int | None], list[_RuleRow]]:
             grouped.setdefault((r[0], r[1]), []).append((r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
         _rules_cache.update(rules=grouped, routes=None, version=v)
     _rules_cache["at"] = now
-    return _rules_cache["rules"]  # type: ignore[no-any-return]
+    return _rules_cache["rules"]
 
 
 def catalog_changed(session: Session) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,6 +32,7 @@ app.add_typer(__import__("chengguan.audit.cli", fromlist=["app"]).app, name="aud
 
 console = Console()
 err = Console(stderr=True)
+T = TypeVar("T")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -38,7 +40,7 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _run_app_error(fn):  # type: ignore[no-untyped-def]
+def _run_app_error(fn: Callable[[], T]) -> T:
     """Print AppErrors (bad input) as a clear message and a non-zero exit, not a traceback."""
     from chengguan.core.errors import AppError
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from chengguan.accounts.models import User, UserRole
 from chengguan.accounts.roles import Role
 from chengguan.cases import workflow
-from chengguan.cases.models import Case, CaseAssignment, CaseEvent, CaseRequest, CaseTask
+from chengguan.cases.models import INHERITS_DEPARTMENT, Case, CaseAssignment, CaseEvent, CaseRequest, CaseTask
 from chengguan.catalog import service as catalog
 from chengguan.catalog.models import Category, CategoryCondition
 from chengguan.core import clock
@@ -156,6 +156,8 @@ class _Sim:
         self.ctx, self.out, self.id, self.end = ctx, out, case_id, end
         self.seq = 0
         self.case: dict[str, Any] = {}
+        self.last_dept: int | None = None  # of the latest event with a department
+        self.last_fb_met: bool | None = None  # of the latest 处置反馈
 
     # -- the clock of the current step (as workflow._open_step)
     def open_step(self, step: str | None, at: datetime) -> None:
@@ -183,15 +185,22 @@ class _Sim:
         self.seq += 1
         changes = to != frm
         ended = changes and c["step"] is not None and not keep_clock
+        met = (at <= c["step_due_at"]) if ended and c["step_due_at"] else None
         self.out["events"].append({
             "case_id": self.id, "seq": self.seq, "at": at, "action": action,
             "actor_id": actor[0] if actor else None, "actor_name": actor[1] if actor else "系统",
             "actor_role": role, "department_id": dept, "from_status": frm, "to_status": to,
             "step": c["step"] if ended else None, "step_started_at": c["step_started_at"] if ended else None,
             "step_due_at": c["step_due_at"] if ended else None,
-            "met_deadline": (at <= c["step_due_at"]) if ended and c["step_due_at"] else None,
-            "opinion": opinion, "lon": None, "lat": None, "attachments": [], "data": data or {},
+            "met_deadline": met, "opinion": opinion, "lon": None, "lat": None, "attachments": [], "data": data or {},
+            # the log facts workflow.transition records (see CaseEvent.case_department_id)
+            "case_department_id": self.last_dept if dept is None and action in INHERITS_DEPARTMENT else None,
+            "feedback_met": self.last_fb_met if action == "close" else None,
         })
+        if dept is not None:
+            self.last_dept = dept
+        if action == "feedback":
+            self.last_fb_met = met
         if changes:
             c["status"] = to
             if not keep_clock:
@@ -258,7 +267,8 @@ class _Sim:
             "actor_id": collector[0] if collector else None, "actor_name": collector[1] if collector else "公众",
             "actor_role": Role.COLLECTOR.value if collector else None, "department_id": None, "from_status": None,
             "to_status": first, "step": None, "step_started_at": None, "step_due_at": None, "met_deadline": None,
-            "opinion": None, "lon": lon, "lat": lat, "attachments": [], "data": {}})
+            "opinion": None, "lon": lon, "lat": lat, "attachments": [], "data": {}, "case_department_id": None,
+            "feedback_met": None})
         c.update(step=None, step_started_at=None, step_due_at=None, step_warn_at=None, step_unit=None, step_limit=None)
         self.open_step(workflow.STEP_OF[first], reported_at)
         self._life(reported_at, channel, collector)

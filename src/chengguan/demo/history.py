@@ -45,7 +45,7 @@ CHANNEL_WEIGHTS = {"patrol": 56, "public": 14, "hotline": 14, "video": 7, "leade
 class _Job:
     at: datetime
     seq: int
-    fn: Callable[[], None] = field(compare=False)
+    fn: Callable[[], object] = field(compare=False)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class _World:
     seq: int = 0
     stats: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def at(self, when: datetime, fn: Callable[[], None]) -> None:
+    def at(self, when: datetime, fn: Callable[[], object]) -> None:
         if when <= self.end:
             self.seq += 1
             heapq.heappush(self.heap, _Job(when, self.seq, fn))
@@ -134,7 +134,7 @@ class _Cast:
             if uid in principals:
                 c.grid_collectors[g].append(principals[uid])
         c.collector_grids = [(principals[u], sorted(g)) for u, g in sorted(per_user.items()) if u in principals]
-        for code, geom, rc in s.execute(select(UnitGrid.code, UnitGrid.geom, UnitGrid.region_class)):
+        for code, geom, rc in s.execute(select(UnitGrid.code, UnitGrid.geom, UnitGrid.region_class)).tuples():
             c.grids[code] = (geom, rc)
         have = {code for (code,) in s.execute(select(Category.code).where(Category.kind == "matter"))}
         c.categories = [(k, w) for k, w in CATEGORY_WEIGHTS.items() if k in have]
@@ -176,11 +176,12 @@ def _mins(rng: random.Random, lo: float, hi: float) -> timedelta:
     return timedelta(minutes=rng.uniform(lo, hi))
 
 
-def _new_case(w: _World, cast: _Cast, photo: str | None) -> Callable[[], None]:
+def _new_case(w: _World, cast: _Cast, photo: str | None) -> Callable[[], object]:
     rng = w.rng
     channel = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
     codes, weights = zip(*cast.categories, strict=True)
     code = rng.choices(codes, weights=weights)[0]
+    reporter: Principal | None
     if channel == "patrol" and cast.collector_grids:
         reporter, grids = rng.choice(cast.collector_grids)
         grid = rng.choice(grids)
@@ -231,7 +232,7 @@ def _describe(code: str, rng: random.Random) -> str:
     return rng.choice(texts.get(code, ["发现问题，请处理"]))
 
 
-def _later(w: _World, delta: timedelta, fn: Callable[[], None]) -> None:
+def _later(w: _World, delta: timedelta, fn: Callable[[], object]) -> None:
     w.at(clock.now() + delta, fn)
 
 

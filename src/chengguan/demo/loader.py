@@ -196,7 +196,7 @@ def _people(s: Session, city: citygen.City, depts: dict[str, Department]) -> dic
                  department_id=dept.id if dept else None, is_demo=True, is_active=True, token_version=1)
         role = person.role
         if role == Role.COLLECTOR:
-            region = rgrid_street.get(person.responsibility_grid_code or "", city.district_code)
+            region: str | None = rgrid_street.get(person.responsibility_grid_code or "", city.district_code)
             u.roles = [UserRole(role=role, region_code=region)]
         elif role == Role.DEPT_HANDLER:
             u.roles = [UserRole(role=role, region_code=None, department_id=dept.id if dept else None)]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import shapely
-from sqlalchemy import insert, select
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.models import User
@@ -85,10 +86,10 @@ def load(session: Session, scale: str, seed: int) -> None:
     if not rgrids:
         return
     cells: dict[int, list[str]] = {}
-    for rg, code in session.execute(select(ResponsibilityGridCell.responsibility_grid_id,
-                                           ResponsibilityGridCell.grid_code)):
-        cells.setdefault(rg, []).append(code)
-    geoms = dict(session.execute(select(UnitGrid.code, UnitGrid.geom).where(UnitGrid.valid_to.is_(None))).all())
+    for rg_id, code in session.execute(select(ResponsibilityGridCell.responsibility_grid_id,
+                                              ResponsibilityGridCell.grid_code)):
+        cells.setdefault(rg_id, []).append(code)
+    geoms: dict[str, BaseGeometry] = dict(session.execute(select(UnitGrid.code, UnitGrid.geom).where(UnitGrid.valid_to.is_(None))).all())
     admin = session.scalar(select(User.id).where(User.username == "admin"))
     day_op = DutyOperation(title="城区联勤联动常态化巡控", kind="联勤巡控", goal="公安+城管联勤编组，网格化巡控，快速处置占道经营等问题",
                            region_code=rgrids[0].street_code[:6] if rgrids[0].street_code else "", grid_codes=[],
@@ -142,7 +143,8 @@ def load(session: Session, scale: str, seed: int) -> None:
     shifts += _streets(session, rng, rgrids, start, n, cells, geoms, points)
     _collector(session, rng, cells, geoms, start, now, points)
     for k in range(0, len(points), 5000):
-        session.execute(insert(TrackPoint.__table__), points[k:k + 5000])
+        # Core bulk INSERT; the declarative __table__ is typed FromClause.
+        session.execute(insert(cast(Table, TrackPoint.__table__)), points[k:k + 5000])
     session.flush()
     service.compute_shifts(session, shifts, now=now)
     _closed_operation(session, rgrids, now, admin)
@@ -167,7 +169,7 @@ def _streets(session: Session, rng: random.Random, rgrids: list[ResponsibilityGr
     out: list[DutyShift] = []
     for k, street in enumerate(streets):
         rg = next(r for r in rgrids if r.street_code == street)
-        people = []
+        people: list[Person] = []
         for force, kind, post in (("chengguan", "civil_servant", "值班员"), ("xieguan", "auxiliary", "协管员"),
                                   ("xieguan", "auxiliary", "协管员")):
             p = Person(employee_no=f"QW{n + 3 * k + len(people) + 1:05d}", name=_name(rng), kind=kind, force=force,
@@ -178,13 +180,13 @@ def _streets(session: Session, rng: random.Random, rgrids: list[ResponsibilityGr
         day0 = clock.local(start).replace(hour=8, minute=0, second=0, microsecond=0)
         if day0 > clock.now():
             day0 -= timedelta(days=1)
-        post = shapely.point_on_surface(geoms[min(cells.get(rg.id, []))]) if cells.get(rg.id) else None
-        if post is not None:  # the 24-hour post: a fix a minute near the duty point
+        spot = shapely.point_on_surface(geoms[min(cells.get(rg.id, []))]) if cells.get(rg.id) else None
+        if spot is not None:  # the 24-hour post: a fix a minute near the duty point
             t1 = clock.now().timestamp()
             ts = [day0.timestamp() + 60 * k for k in range(int((t1 - day0.timestamp()) // 60))]
-            mx, my = metres_per_degree(post.y)
+            mx, my = metres_per_degree(spot.y)
             _device(session, points, f"ZS-{street}", people[0], street, ts,
-                    [post.x + rng.gauss(0, 5) / mx for _ in ts], [post.y + rng.gauss(0, 5) / my for _ in ts])
+                    [spot.x + rng.gauss(0, 5) / mx for _ in ts], [spot.y + rng.gauss(0, 5) / my for _ in ts])
         for name, kind, ps, span in (("24小时值守", "duty24", people[:1], 24), ("备勤组", "standby", people[1:], 24)):
             s = DutyShift(name=f"{name}", kind=kind, day=day0.date(), starts_at=day0, ends_at=day0 + timedelta(hours=span),
                           region_code=street, composition=None, note="")

@@ -62,13 +62,19 @@ class Result:
     on_post: NDArray[np.bool_]
     alerts: list[Alert] = field(default_factory=list)
 
-    def row(self, m: int) -> dict[str, float | int | bool]:
+    def row(self, m: int) -> dict[str, float | int | bool | None]:
         total = int(self.grids_total[m])
         return {"points": int(self.points[m]), "seconds_inside": float(self.seconds_inside[m]),
                 "seconds_reporting": float(self.seconds_reporting[m]), "distance_m": float(self.distance_m[m]),
                 "grids_total": total, "grids_visited": int(self.grids_visited[m]),
                 "coverage": (int(self.grids_visited[m]) / total) if total else None,
                 "on_post": bool(self.on_post[m])}
+
+
+def _wsum(idx: NDArray[np.int64], weights: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """Per-index sums of ``weights``. np.bincount with weights returns float64 but numpy's stubs say intp;
+    asarray restates the dtype without copying."""
+    return np.asarray(np.bincount(idx, weights=weights, minlength=n), dtype=np.float64)
 
 
 def haversine(lon1: NDArray[np.float64], lat1: NDArray[np.float64], lon2: NDArray[np.float64],
@@ -110,8 +116,8 @@ def compute(index: GridIndex, member: NDArray[np.int64], t: NDArray[np.float64],
         nxt = np.where(same, nxt, until[member])
     dt_next = np.clip(nxt - t, 0.0, None) if n else np.zeros(0)
     cover = np.minimum(dt_next, params.gap_max)
-    seconds_reporting = np.bincount(member, weights=cover, minlength=M)
-    seconds_inside = np.bincount(member, weights=np.where(inside, cover, 0.0), minlength=M)
+    seconds_reporting = _wsum(member, cover, M)
+    seconds_inside = _wsum(member, np.where(inside, cover, 0.0), M)
 
     # Distance between consecutive fixes of the same member.
     dist = np.zeros(M)
@@ -120,7 +126,7 @@ def compute(index: GridIndex, member: NDArray[np.int64], t: NDArray[np.float64],
         d = haversine(lon[seg], lat[seg], lon[seg + 1], lat[seg + 1])
         dts = t[seg + 1] - t[seg]
         ok = (dts <= params.gap_max) & (d <= params.max_speed * np.maximum(dts, 1e-9))
-        dist = np.bincount(member[seg[ok]], weights=d[ok], minlength=M)
+        dist = _wsum(member[seg[ok]], d[ok], M)
 
     # Coverage: distinct allowed grids with at least one inside fix.
     visited_keys = np.unique(pkey[inside])

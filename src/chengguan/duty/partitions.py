@@ -11,6 +11,7 @@ is a plain table and all of this is a no-op.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ def ensure_partitions_sql(days_back: int = 1, days_ahead: int = 3, today: date |
 def existing(session: Session) -> list[date]:
     if is_sqlite(session):
         return []
-    rows = session.execute(text(
+    rows: Sequence[str] = session.execute(text(
         "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
         "join pg_class p on p.oid = i.inhparent where p.relname = 'track_points'")).scalars().all()
     out = []

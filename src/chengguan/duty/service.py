@@ -221,7 +221,7 @@ def repeat(session: Session, p: Principal, shift_id: int, body: RepeatIn) -> dic
     active = [a for a in s.members if a.status == "on_duty"]
     created, refused = [], []
     for d in body.days:
-        shift_in = ShiftIn(name=s.name, kind=s.kind, starts_at=s.starts_at + timedelta(days=d),  # type: ignore[arg-type]
+        shift_in = ShiftIn(name=s.name, kind=s.kind, starts_at=s.starts_at + timedelta(days=d),
                            ends_at=s.ends_at + timedelta(days=d), note=s.note, operation_id=s.operation_id,
                            responsibility_grid_ids=[g.responsibility_grid_id for g in s.grids],
                            members=[MemberIn(person_id=a.person_id, is_leader=a.is_leader) for a in active],
@@ -407,7 +407,7 @@ def compute_shifts(session: Session, shifts: list[DutyShift], *, now: datetime |
                          params=params(session))
     out: dict[int, dict[str, Any]] = {}
     for m, (a, s) in enumerate(members):
-        row = res.row(m)
+        row: dict[str, Any] = res.row(m)
         row.update(assignment_id=a.id, shift_id=s.id, person_id=a.person_id, name=a.name, force=a.force,
                    until=min(s.ends_at, now), final=now >= s.ends_at)
         out[a.id] = row

@@ -30,10 +30,10 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
@@ -409,7 +409,8 @@ def ingest(session: Session, *, code: str | None, timestamp: str | None, signatu
 def _touch(session: Session, dev: _Dev, last: tuple[float, float, float, float | None, float | None]) -> None:
     """Newest fix → the device's last_point_at and the holder's last known position (command map)."""
     at = datetime.fromtimestamp(last[0], UTC)
-    session.execute(TrackDevice.__table__.update().where(
+    # Core UPDATE (no ORM synchronisation); the declarative __table__ is typed FromClause.
+    session.execute(cast(Table, TrackDevice.__table__).update().where(
         TrackDevice.id == dev.id, (TrackDevice.last_point_at.is_(None)) | (TrackDevice.last_point_at < at))
         .values(last_point_at=at))
     if dev.user_id is None:
@@ -441,7 +442,7 @@ def load_points(session: Session, device_ids: list[int], start: datetime, end: d
         lo, hi = (d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for d in (start, end))  # as stored
     else:
         epoch = "extract(epoch from at)"
-        lo, hi = start.isoformat(), end.isoformat()  # type: ignore[assignment]
+        lo, hi = start.isoformat(), end.isoformat()
     ids = ",".join(str(int(i)) for i in device_ids)
     rows = session.execute(text(
         f"SELECT device_id, {epoch}, lon, lat FROM track_points WHERE device_id IN ({ids}) "

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
 from chengguan.core.config import get_settings
 from chengguan.core.deps import DbSession, require_roles
@@ -103,13 +104,13 @@ def _out(session: Any, p: ExchangePartner, secret: bool = False) -> dict[str, An
 
 
 @admin.get("", operation_id="exchange_partners_list")
-def exchange_partners_list(session: DbSession, p=require_roles(Role.ADMIN)) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def exchange_partners_list(session: DbSession, p: Principal = require_roles(Role.ADMIN)) -> list[dict[str, Any]]:
     """Partner platforms (the shared secret is only shown on creation and rotation)."""
     return [_out(session, x) for x in session.scalars(select(ExchangePartner).order_by(ExchangePartner.id))]
 
 
 @admin.post("", status_code=201, operation_id="exchange_partners_create")
-def exchange_partners_create(session: DbSession, body: PartnerIn, p=require_roles(Role.ADMIN)) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def exchange_partners_create(session: DbSession, body: PartnerIn, p: Principal = require_roles(Role.ADMIN)) -> dict[str, Any]:
     """A partner platform; the answer carries the HMAC secret to give to the partner."""
     row = service.create_partner(session, code=body.code, name=body.name, kind=body.kind,
                                  outbound_url=body.outbound_url, send_all=body.send_all)
@@ -118,7 +119,7 @@ def exchange_partners_create(session: DbSession, body: PartnerIn, p=require_role
 
 @admin.patch("/{partner_id}", operation_id="exchange_partners_update")
 def exchange_partners_update(session: DbSession, partner_id: int, body: PartnerPatch,
-                             p=require_roles(Role.ADMIN)) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+                             p: Principal = require_roles(Role.ADMIN)) -> dict[str, Any]:
     row = session.get(ExchangePartner, partner_id)
     if row is None:
         raise NotFound("交换平台不存在")

@@ -29,7 +29,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 import shapely
@@ -45,6 +45,10 @@ MatchLevel = Literal[
     "door", "poi", "road_interpolated", "road", "block", "zone", "community", "street", "district"
 ]
 PLACE_KINDS: tuple[str, ...] = ("district", "street", "community", "zone", "block", "road", "door", "poi")
+
+
+def is_place_kind(kind: str) -> TypeGuard[PlaceKind]:
+    return kind in PLACE_KINDS
 
 # Base score per level: the geocoder's preference order. A match's score is base × name similarity ×
 # admin consistency. Named places (door … zone) sit close together so that an exact block beats a

@@ -18,7 +18,7 @@ All functions are vectorised with NumPy: pass scalars and get floats back, or pa
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal, TypeAlias, get_args, overload
+from typing import Any, Literal, TypeAlias, TypeGuard, get_args, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -26,6 +26,18 @@ from pyproj import Transformer
 
 CRS = Literal["wgs84", "gcj02", "bd09", "cgcs2000"]
 CRS_NAMES: tuple[str, ...] = get_args(CRS)
+
+
+def is_crs(name: str) -> TypeGuard[CRS]:
+    return name in CRS_NAMES
+
+
+def as_crs(name: str) -> CRS:
+    """``name`` as a :data:`CRS`, or a ValueError naming the choices."""
+    if not is_crs(name):
+        raise ValueError(f"未知坐标系 {name!r}，可选：{', '.join(CRS_NAMES)}")
+    return name
+
 
 FloatArray: TypeAlias = NDArray[np.float64]
 
@@ -192,8 +204,7 @@ def convert(lon: ArrayLike, lat: ArrayLike, src: CRS, dst: CRS) -> tuple[Any, An
 
     Scalars in → Python floats out; arrays in → float64 arrays out (inputs are broadcast)."""
     for name in (src, dst):
-        if name not in CRS_NAMES:
-            raise ValueError(f"未知坐标系 {name!r}，可选：{', '.join(CRS_NAMES)}")
+        as_crs(name)
     if src == dst or {src, dst} == {"wgs84", "cgcs2000"}:
         x, y = _identity(lon, lat)
     elif (src, dst) in _DIRECT:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -256,7 +256,7 @@ class _progress:
         self.enabled, self.label, self.total = enabled, label, total
         self._p: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[..., None]:
         if not self.enabled:
             return lambda n=1: None
         self._p = Progress()

@@ -144,7 +144,7 @@ class Located:
 def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     if crs in ("wgs84", "cgcs2000"):
         return lon, lat
-    x, y = coords.convert(lon, lat, crs, "wgs84")  # type: ignore[arg-type]
+    x, y = coords.convert(lon, lat, coords.as_crs(crs), "wgs84")
     return float(x), float(y)
 
 
@@ -227,7 +227,10 @@ def _geocoder(session: Session) -> addr.Geocoder:
 
 
 def _to_place(p: Place) -> addr.Place:
-    return addr.Place(id=p.id, kind=p.kind, name=p.name, aliases=tuple(p.aliases or ()), lon=p.lon, lat=p.lat,
+    kind = p.kind  # the table's check constraint allows only PLACE_KINDS; same refusal as the Geocoder's
+    if not addr.is_place_kind(kind):
+        raise ValueError(f"地名{p.name!r}的类型{kind!r}无效，可选：{'/'.join(addr.PLACE_KINDS)}")
+    return addr.Place(id=p.id, kind=kind, name=p.name, aliases=tuple(p.aliases or ()), lon=p.lon, lat=p.lat,
                       grid_code=p.grid_code, street_code=p.street_code, community_code=p.community_code,
                       road_id=p.road_id, number=p.number, geom=p.geom)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import pool
+from sqlalchemy.engine import Connection
 
 from chengguan.core.db import make_engine
 from chengguan.core.registry import metadata
@@ -26,7 +27,7 @@ def run_migrations_online() -> None:
         _run(conn)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds tables instead.
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
                       compare_type=True)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
 from chengguan.core.config import get_settings
 from chengguan.core.deps import DbSession, client_ip, require_roles
@@ -230,7 +231,7 @@ def _out(c: ApiClient, key: str | None = None) -> ClientOut:
 
 
 @admin.get("", response_model=list[ClientOut], operation_id="open311_clients_list")
-def open311_clients_list(session: DbSession, p=require_roles(Role.ADMIN)) -> list[ClientOut]:  # type: ignore[no-untyped-def]
+def open311_clients_list(session: DbSession, p: Principal = require_roles(Role.ADMIN)) -> list[ClientOut]:
     """Open311 clients (keys are never shown again)."""
     from sqlalchemy import select
 
@@ -238,13 +239,13 @@ def open311_clients_list(session: DbSession, p=require_roles(Role.ADMIN)) -> lis
 
 
 @admin.post("", response_model=ClientOut, status_code=201, operation_id="open311_clients_create")
-def open311_clients_create(session: DbSession, body: ClientIn, p=require_roles(Role.ADMIN)) -> ClientOut:  # type: ignore[no-untyped-def]
+def open311_clients_create(session: DbSession, body: ClientIn, p: Principal = require_roles(Role.ADMIN)) -> ClientOut:
     """A new client; the answer carries its API key once (only a hash is stored)."""
     row, key = service.create_client(session, body.name, body.contact, body.rate_limit_per_minute, p.user_id)
     return _out(row, key)
 
 
 @admin.post("/{client_id}/revoke", response_model=ClientOut, operation_id="open311_clients_revoke")
-def open311_clients_revoke(session: DbSession, client_id: int, p=require_roles(Role.ADMIN)) -> ClientOut:  # type: ignore[no-untyped-def]
+def open311_clients_revoke(session: DbSession, client_id: int, p: Principal = require_roles(Role.ADMIN)) -> ClientOut:
     """Revoke a client's key (its requests stay)."""
     return _out(service.revoke_client(session, client_id))

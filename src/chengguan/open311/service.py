@@ -389,8 +389,7 @@ def _check_attributes(defs: list[dict[str, Any]], given: dict[str, Any]) -> dict
             continue
         code = d["code"]
         v = given.get(code)
-        empty = v is None or v == "" or v == []
-        if empty:
+        if v is None or v == "" or v == []:
             if d["required"]:
                 raise Open311Error(400, f"attribute[{code}] is required: {d['description']}")
             continue

@@ -59,7 +59,7 @@ class DepartmentPatch(BaseModel):
 def departments_list(session: DbSession, user: CurrentUser, level: str | None = None,
                      kind: str | None = None) -> list[Any]:
     """The org tree (flat, with parent ids): supervision and command centres, departments, streets."""
-    return service.list_departments(session, level=level, kind=kind)  # type: ignore[return-value]
+    return service.list_departments(session, level=level, kind=kind)
 
 
 @router.post("", response_model=DepartmentOut, status_code=201, operation_id="departments_create",

@@ -87,7 +87,7 @@ def _subscriptions(session: Session) -> list[tuple[int, list[str]]]:
         _subs_cache["rows"] = [(s.id, list(s.topics or [])) for s in session.scalars(
             select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True)))]
         _subs_cache["at"] = now
-    return _subs_cache["rows"]  # type: ignore[no-any-return]
+    return _subs_cache["rows"]
 
 
 def subscriptions_changed() -> None:

@@ -56,7 +56,7 @@ def rows(session: Session) -> list[dict[str, Any]]:
                 "handling_unit": p.handling_unit, "level": p.level, "responsibilities": _resp_text(p.responsibilities),
                 "accountability": p.accountability, "accountability_basis": p.accountability_basis,
                 "contact": p.contact, "note": p.note}
-        for b in p.bases or [None]:
+        for b in p.bases or [None]:  # type: ignore[list-item]  # a power without a basis: one row
             row = dict(base)
             if b is not None:
                 row.update(basis_kind=b.kind, law=b.law, article=b.article, basis_text=b.text,
@@ -177,7 +177,10 @@ def import_powers(session: Session, data: bytes, fmt: str, *, replace: bool = Fa
             raise Invalid("JSON 应为 {\"powers\": [...]} 或列表", code="bad_json")
     else:
         specs = _group(_read_table(data, fmt))
-    created, updated, skipped, errors = [], [], [], []
+    created: list[Any] = []
+    updated: list[Any] = []
+    skipped: list[Any] = []
+    errors: list[Any] = []
     for i, spec in enumerate(specs, 1):
         if not isinstance(spec, dict):
             errors.append({"item": i, "message": "应为对象"})

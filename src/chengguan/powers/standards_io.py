@@ -250,34 +250,34 @@ def import_standards(session: Session, data: bytes, fmt: str) -> dict[str, Any]:
         groups.setdefault((row["code"], row["actor_type"], row["effective_from"]), []).append((n, row))
     created: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
-    outer = session.begin_nested()  # all-or-nothing even for a caller that does not roll back on the error
-    for (code, actor, start), members in groups.items():
-        first_n, first = members[0]
-        bad = [n for n, r in members[1:] if any(r.get(k) != first.get(k) for k in STANDARD_KEYS)]
-        for n in bad:
-            errors.append({"row": n, "message": f"基准信息（名称、依据、法定幅度、日期等）与第 {first_n} 行不一致"})
-        if bad:
-            continue
-        try:
-            with session.begin_nested():
-                power = service.power_by_code(session, code)
-                current = [s for s in service.standards(session, power) if s.actor_type == actor]
-                if any(s.effective_from.isoformat() >= start for s in current):
-                    skipped.append({"code": code, "actor_type": actor, "effective_from": start})
-                    continue
-                values = {k: first.get(k) for k in STANDARD_KEYS if k != "code"}
-                values["tiers"] = [{"name": r["tier"], "conditions": r.get("conditions") or "",
-                                    "condition_keys": r["condition_keys"], "is_default": r.get("is_default", False),
-                                    **{k: r.get(k) for k in ("fine_min", "fine_max", "rate_min", "rate_max", "rate_of",
-                                                             "other_penalty", "note")}} for _, r in members]
-                std = service.create_standard(session, code, values)
-                created.append({"code": code, "actor_type": actor, "version": std.version, "ref": f"{std.id}@{std.version}"})
-        except AppError as exc:
-            rows_text = f"第 {first_n}–{members[-1][0]} 行" if len(members) > 1 else f"第 {first_n} 行"
-            errors.append({"row": first_n, "message": f"{rows_text}（{code}）：{exc.message}"})
-    if errors:
-        outer.rollback()
-        errors.sort(key=lambda e: e["row"])
-        raise Invalid(f"导入失败：{len(errors)} 处错误，未导入任何数据", code="import_failed", details=errors[:200])
-    outer.commit()
+    # all-or-nothing even for a caller that does not roll back on the error: raising inside the savepoint
+    # undoes every version created above
+    with session.begin_nested():
+        for (code, actor, start), members in groups.items():
+            first_n, first = members[0]
+            bad = [n for n, r in members[1:] if any(r.get(k) != first.get(k) for k in STANDARD_KEYS)]
+            for n in bad:
+                errors.append({"row": n, "message": f"基准信息（名称、依据、法定幅度、日期等）与第 {first_n} 行不一致"})
+            if bad:
+                continue
+            try:
+                with session.begin_nested():
+                    power = service.power_by_code(session, code)
+                    current = [s for s in service.standards(session, power) if s.actor_type == actor]
+                    if any(s.effective_from.isoformat() >= start for s in current):
+                        skipped.append({"code": code, "actor_type": actor, "effective_from": start})
+                        continue
+                    values = {k: first.get(k) for k in STANDARD_KEYS if k != "code"}
+                    values["tiers"] = [{"name": r["tier"], "conditions": r.get("conditions") or "",
+                                        "condition_keys": r["condition_keys"], "is_default": r.get("is_default", False),
+                                        **{k: r.get(k) for k in ("fine_min", "fine_max", "rate_min", "rate_max", "rate_of",
+                                                                 "other_penalty", "note")}} for _, r in members]
+                    std = service.create_standard(session, code, values)
+                    created.append({"code": code, "actor_type": actor, "version": std.version, "ref": f"{std.id}@{std.version}"})
+            except AppError as exc:
+                rows_text = f"第 {first_n}–{members[-1][0]} 行" if len(members) > 1 else f"第 {first_n} 行"
+                errors.append({"row": first_n, "message": f"{rows_text}（{code}）：{exc.message}"})
+        if errors:
+            errors.sort(key=lambda e: e["row"])
+            raise Invalid(f"导入失败：{len(errors)} 处错误，未导入任何数据", code="import_failed", details=errors[:200])
     return {"created": created, "skipped": skipped}

@@ -85,7 +85,7 @@ def _read_rows(data: bytes, filename: str) -> list[dict[str, Any]]:
 def parse_rows(data: bytes, filename: str) -> list[dict[str, Any]]:
     """The checklist rows of an uploaded file, validated (row numbers in the errors count the header as 1)."""
     rows = _read_rows(data, filename)
-    out = []
+    out: list[dict[str, Any]] = []
     for i, r in enumerate(rows, 2):
         norm = {COLUMNS.get(str(k).strip(), str(k).strip()): v for k, v in r.items() if k is not None}
         for col in ("aspect", "sub_item", "text", "points"):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, UploadFile
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
@@ -439,7 +439,7 @@ def _equipment_regions_filter(session: Session, stmt: Any, regions: list[str | N
     from sqlalchemy import or_
 
     conds = [Department.region_code.startswith(r) for r in regions if r]
-    ids = select(Department.id).where(or_(*conds)) if conds else select(Department.id).where(False)
+    ids = select(Department.id).where(or_(*conds)) if conds else select(Department.id).where(false())
     return stmt.where(Equipment.department_id.in_(ids))
 
 

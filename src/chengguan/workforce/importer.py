@@ -108,7 +108,7 @@ def _cert(r: dict[str, str], data: dict[str, Any]) -> dict[str, Any] | None:
         raise ValueError("协管/辅助人员不能登记行政执法证")
     if not (r.get("cert_valid_from") and r.get("cert_valid_to") and r.get("cert_issuing_body")):
         raise ValueError("登记执法证须同时填写发证机关、有效期自、有效期至")
-    cert = {"number": r["cert_number"][:32], "issuing_body": r["cert_issuing_body"][:100],
+    cert: dict[str, Any] = {"number": r["cert_number"][:32], "issuing_body": r["cert_issuing_body"][:100],
             "scope": (r.get("cert_scope") or "城市管理综合行政执法")[:200],
             "valid_from": _date(r["cert_valid_from"], "有效期自"), "valid_to": _date(r["cert_valid_to"], "有效期至")}
     if cert["valid_to"] < cert["valid_from"]:

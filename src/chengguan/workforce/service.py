@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
@@ -44,6 +44,8 @@ from chengguan.workforce.models import (
     TrainingCourse,
     TrainingSession,
 )
+
+_Sel = TypeVar("_Sel", bound="Select[*tuple[Any, ...]]")  # a SELECT, returned with its row type
 
 CERT_WARNING_DAYS = cfg.define(
     "workforce.certificate_warning_days", [30, 7, 0],
@@ -393,7 +395,7 @@ def list_people(session: Session, *, q: str | None = None, kind: str | None = No
     return rows, total
 
 
-def _region_filter(stmt: Any, regions: list[str | None] | None, col: Any = None) -> Any:
+def _region_filter(stmt: _Sel, regions: list[str | None] | None, col: Any = None) -> _Sel:
     """``regions`` None: no restriction; a list with None: the whole city; else street/district prefixes.
     People without a street (city-level units) are visible to district-wide grants only."""
     if regions is None or None in regions:
@@ -406,7 +408,7 @@ def _region_filter(stmt: Any, regions: list[str | None] | None, col: Any = None)
             conds.append(or_(col.startswith(r), col.is_(None)))
         else:
             conds.append(col.startswith(r[:9]))
-    return stmt.where(or_(*conds)) if conds else stmt.where(False)
+    return stmt.where(or_(*conds)) if conds else stmt.where(false())
 
 
 def person_region(person: Person) -> str | None:
@@ -749,7 +751,7 @@ def collect_training_scores(session: Session, period: str) -> int:
     start = date(y, m, 1)
     end = date(y + (m == 12), m % 12 + 1, 1)
     rows = session.execute(select(ExamResult.person_id, func.avg(ExamResult.score)).where(
-        ExamResult.taken_on >= start, ExamResult.taken_on < end).group_by(ExamResult.person_id)).all()
+        ExamResult.taken_on >= start, ExamResult.taken_on < end).group_by(ExamResult.person_id)).tuples().all()
     for pid, avg in rows:
         person = session.get(Person, pid)
         if person is not None:

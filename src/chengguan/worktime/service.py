@@ -56,14 +56,14 @@ def get_calendar(session: Session) -> WorkCalendar:
     now = _time.monotonic()
     cal = _cache["cal"]
     if cal is not None and now - _cache["at"] < CHECK_SECONDS:
-        return cal  # type: ignore[no-any-return]
+        return cal
     # No Python lock around database reads (a lock-order deadlock with the SQLite write lock otherwise).
     v = (counters.peek(session, "calendar_version"), repr(cfg.value(session, WORK_WINDOWS.key)),
          repr(cfg.value(session, EMERGENCY_WINDOWS.key)))
     if _cache["cal"] is None or v != _cache["version"]:
         _cache.update(cal=WorkCalendar(load_data(session)), version=v)
     _cache["at"] = now
-    return _cache["cal"]  # type: ignore[no-any-return]
+    return _cache["cal"]
 
 
 def changed(session: Session) -> None:

@@ -7,6 +7,7 @@ Create Date: 2026-11-21 14:10:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -43,7 +44,7 @@ def upgrade() -> None:
                              "VALUES (:file_id, :finding_id, :notice_id)"), rows)
 
 
-def _ids(v: object) -> list:  # type: ignore[type-arg]
+def _ids(v: object) -> list[Any]:
     import json
 
     if v is None:

@@ -106,7 +106,7 @@ export function formDialog({ title, fields, submit = '确定', kind = 'primary',
     if (f.type === 'textarea') input = h('textarea', { name: f.name, placeholder: f.placeholder || '', maxlength: f.maxlength || 2000 });
     else if (f.type === 'select') {
       input = h('select', { name: f.name, multiple: !!f.multiple }, f.options.map(([v, l]) => h('option', { value: v }, l)));
-    } else input = h('input', { name: f.name, type: f.type || 'text', placeholder: f.placeholder || '', step: f.step, min: f.min, max: f.max });
+    } else input = h('input', { name: f.name, type: f.type || 'text', placeholder: f.placeholder || '', step: f.step, min: f.min, max: f.max, accept: f.accept });
     if (f.value != null) {
       if (f.type === 'checkbox') input.checked = !!f.value;
       else if (f.multiple) [...input.options].forEach((o) => { o.selected = f.value.includes(o.value) || f.value.includes(+o.value); });
@@ -126,6 +126,7 @@ export function formDialog({ title, fields, submit = '确定', kind = 'primary',
       if (f.type === 'checkbox') out[f.name] = i.checked;
       else if (f.multiple) out[f.name] = [...i.selectedOptions].map((o) => o.value);
       else if (f.type === 'number') out[f.name] = i.value === '' ? null : Number(i.value);
+      else if (f.type === 'file') out[f.name] = i.files && i.files.length ? i.files[0] : null;
       else out[f.name] = i.value.trim() === '' ? null : i.value.trim();
     }
     return out;

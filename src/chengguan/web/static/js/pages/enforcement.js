@@ -1,5 +1,5 @@
 // 网上办案: work list (nearest deadline first) and the case page (steps, deadlines, documents, acts).
-import { get, post } from '../cg/api.js';
+import { get, post, upload } from '../cg/api.js';
 import { h, clear, pager, toast, formDialog, empty } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page, hasRole } from '../cg/config.js';
@@ -31,6 +31,10 @@ const ACTS = {
     ['evidence', '登记证据', () => [
       { name: 'kind', label: '证据种类', type: 'select', options: [['documentary', '书证'], ['physical', '物证'], ['audiovisual', '视听资料'], ['electronic', '电子数据'], ['witness', '证人证言'], ['party_statement', '当事人的陈述'], ['expert_opinion', '鉴定意见'], ['inspection_record', '勘验笔录、现场笔录']] },
       { name: 'title', label: '名称', required: true },
+      // 视听资料、电子数据 need the file itself (SHA-256 kept); a body camera's id links it to the equipment register
+      { name: 'file', label: '证据文件（照片、录音、视频、电子数据）', type: 'file', accept: 'image/*,audio/*,video/*,application/pdf' },
+      { name: 'device_id', label: '记录设备编号（执法记录仪等）' },
+      { name: 'collected_at', label: '取证时间', type: 'datetime-local' },
       { name: 'partner', label: '另一名执法人员', type: 'select', options: officerOptions(), required: true }]],
     ['end-investigation', '调查终结', () => [
       { name: 'outcome', label: '处理意见', type: 'select', options: [['penalty', '予以处罚'], ['minor', '违法行为轻微，不予处罚'], ['not_established', '违法事实不能成立'], ['crime', '涉嫌犯罪，移送']] },
@@ -85,7 +89,7 @@ function bodyFor(action, v, c) {
   for (const k of ['lead_officer_id', 'assist_officer_id', 'chair_id', 'document_id', 'approved_by']) if (out[k] != null) out[k] = Number(out[k]);
   if (action === 'measure' || action === 'transfer') out.items = parseItems(out.items);
   if (action === 'collective') out.participants = String(out.participants || '').split(/[,，、\s]+/).filter(Boolean);
-  for (const k of ['hearing_at', 'paid_at']) if (out[k]) out[k] = fmt.fromLocalInput(out[k]);
+  for (const k of ['hearing_at', 'paid_at', 'collected_at']) if (out[k]) out[k] = fmt.fromLocalInput(out[k]);
   if (action === 'request-hearing' || action === 'apply-court') out.note = out.note || '';
   for (const k of Object.keys(out)) if (out[k] === null) delete out[k];
   return out;
@@ -94,6 +98,8 @@ function bodyFor(action, v, c) {
 async function act(c, action, label, fieldsFn, fixed = {}) {
   const fields = fieldsFn(c);
   const run = async (v) => {
+    if (v.file) v = { ...v, file_id: (await upload(v.file, { quiet: true })).id };  // refused uploads show in the form
+    delete v.file;
     // in a form the refusal is shown next to the fields (no toast); a one-click act shows it as a toast
     const out = await post(`/api/v1/enforcement/cases/${c.case.id}/${action}`, { ...bodyFor(action, v, c), ...fixed },
       { quiet: fields.length > 0 });
@@ -116,6 +122,15 @@ function render(c) {
     return h('li', { class: cd.overdue ? 'overdue' : '' }, `${t.label}：${fmt.dateTime(t.due_at)}（${cd.text}）`);
   });
   const docs = c.documents.map((d) => h('li', null, h('a', { href: d.pdf_url, target: '_blank' }, `${d.title} ${d.doc_no || ''}`)));
+  const RECORD_KINDS = { inspection: '现场检查（勘验）笔录', inquiry: '询问笔录', statement: '陈述申辩笔录', hearing: '听证笔录' };
+  const records = (c.records || []).map((r) => h('li', null, `${RECORD_KINDS[r.kind] || r.kind}　${fmt.dateTime(r.started_at, 'short')}`,
+    r.place ? `　${r.place}` : '', r.party_signed ? '　当事人已签名' : (r.refusal_note ? `　拒签：${r.refusal_note}` : '')));
+  // each piece of evidence with its file and fingerprint: what 执法全过程记录 relies on
+  const evidence = (c.evidence || []).map((e) => h('li', { 'data-evidence': e.id }, `${e.kind_label}：${e.title}`,
+    e.file_id ? h('span', null, '　', h('a', { href: `/api/v1/files/${e.file_id}`, target: '_blank' }, '查看文件'),
+      h('span', { class: 'muted', title: e.sha256 }, `　SHA-256 ${String(e.sha256 || '').slice(0, 12)}…`)) : '',
+    e.device_id ? h('span', { class: 'muted' }, `　设备 ${e.device_id}`) : '',
+    e.from_monitoring && !e.reviewed_at ? h('span', { class: 'overdue' }, '　监控记录待审核') : ''));
   const actions = (ACTS[k.status] || []).map(([a, label, f]) => h('button', { class: 'btn btn-sm', 'data-action': a, onclick: () => act(c, a, label, f) }, label));
   clear(caseEl,
     h('h2', null, `${k.case_no} ${k.cause}`),
@@ -126,6 +141,8 @@ function render(c) {
     h('h3', null, '期限'), timers.length ? h('ul', null, ...timers) : empty('无进行中的期限'),
     c.closure_blockers.length ? h('p', { class: 'muted' }, `结案前还需：${c.closure_blockers.join('；')}`) : null,
     h('h3', null, '执法文书'), docs.length ? h('ul', null, ...docs) : empty('暂无文书'),
+    h('h3', null, '笔录'), records.length ? h('ul', { id: 'records' }, ...records) : empty('暂无笔录'),
+    h('h3', null, '证据'), evidence.length ? h('ul', { id: 'evidence' }, ...evidence) : empty('暂无证据'),
     ...sections(c, {
       run: (action, label, fields, fixed) => act(c, action, label, () => fields, fixed),
       isLeader: hasRole('leader'), isHandler: [k.lead_officer_id, k.assist_officer_id].includes(page.user_id),
