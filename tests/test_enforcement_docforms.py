@@ -186,7 +186,7 @@ def test_documents_of_an_entrusted_case_carry_the_entrusting_agency(ef, db_sessi
     kinds = {d.doc_type for d in docs}
     assert {"register_approval", "inspection_record", "prior_notice", "penalty_decision", "service_receipt",
             "payment_plan_decision", "summary_decision"} <= kinds, kinds
-    line = f"受委托组织：{ent['entrusted_org']}（委托书文号：{ent['document_no']}）"
+    line = f"本文书由{ent['entrusted_org']}受{ENTRUSTING}委托，以委托机关名义作出（委托书{ent['document_no']}）"
     for d in docs:
         html = "".join(documents.html(d).split())
         head = html[html.index("<body>"):html.index("<h1>") + 200]
@@ -199,7 +199,7 @@ def test_documents_of_an_entrusted_case_carry_the_entrusting_agency(ef, db_sessi
             assert ENTRUSTING in seal, d.doc_type
     # a case not under an entrustment has no such line
     plain = _docs(db_session, ef.registered(), "register_approval")[0]
-    assert "受委托组织" not in documents.html(plain) and DEFAULT_AGENCY in documents.html(plain)
+    assert "委托机关名义" not in documents.html(plain) and DEFAULT_AGENCY in documents.html(plain)
 
 
 # ------------------------------------------------------------------------------------------ 加处罚款起算日
