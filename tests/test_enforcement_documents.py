@@ -91,6 +91,9 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
                 {"cause": "占道经营", "party_name": "李四", "penalty_types": ["warning"], "legal_basis": "条例",
                  "facts": "摆摊", "officer_ids": two, "lon": ef.lon, "lat": ef.lat}, 201)
     cid2 = ef.registered()
+    rid = ef.act(cid2, "recusal", "officer2", officer_id=ef.ids["officer2"], source="self",
+                 reason="曾与当事人有经济往来")["recusals"][0]["id"]
+    ef.act(cid2, "recusal-decide", "leader1", recusal_id=rid, granted=False, opinion="不影响公正执法")
     ef.act(cid2, "end-investigation", "officer1", outcome="minor", facts="轻微")
     ef.act(cid2, "approve", "leader1")
     ef.act(cid2, "decide", "leader1", education="教育")
@@ -101,6 +104,12 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
     out = ef.act(cid4, "decide", "leader1")
     d4 = next(d for d in out["documents"] if d["doc_type"] == "penalty_decision")
     ef.act(cid4, "serve", "officer1", document_id=d4["id"], method="direct", recipient="张三", signed_by="张三")
+    plan = ef.act(cid4, "payment-plan", "officer1", kind="defer", reason="经营困难")["payment_plans"][0]
+    ef.act(cid4, "payment-plan-decide", "leader1", plan_id=plan["id"], approved=False, opinion="未提交证明材料")
+    plan = ef.act(cid4, "payment-plan", "officer1", kind="instalments", reason="补交证明")["payment_plans"][-1]
+    due = [(clock.now() + timedelta(days=n)).date().isoformat() for n in (10, 40)]
+    ef.act(cid4, "payment-plan-decide", "leader1", plan_id=plan["id"], approved=True, opinion="同意分两期",
+           schedule=[{"due_on": due[0], "amount": "100"}, {"due_on": due[1], "amount": "200"}])
     ef.act(cid4, "payment", "officer1", amount="300", paid_at=clock.now().isoformat(), payment_ref="B")
     ef.act(cid4, "close", "leader1")
     ef.act(cid4, "archive", "officer1")
@@ -117,7 +126,10 @@ def test_every_document_type_renders(ef, client, auth, db_session, tmp_path):
                 "court_application": ["海门区人民法院", "第五十五条", "此致", "被申请人"],
                 "disposal_record": ["货物", "销毁", "监销人王五", "第七十四条"],
                 "inquiry_record": ["问：", "是否摆摊", "答：", "询问人"],
-                "closure_approval": ["罚没物品处理", "销毁"]}
+                "closure_approval": ["罚没物品处理", "销毁"],
+                "recusal_decision": ["回避", "第四十三条", "不予准许", "曾与当事人有经济往来", "不影响公正执法"],
+                "payment_plan_decision": ["分期缴纳计划表", "同意分两期", "合计", "200.00"],
+                "payment_plan_refusal": ["不予批准", "未提交证明材料", "六十日"]}
     for doc_type, doc in by_type.items():
         r = client.get(f"/api/v1/enforcement/documents/{doc.id}.pdf", headers=auth("officer1"))
         assert r.status_code == 200 and r.content.startswith(b"%PDF"), doc_type

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +27,9 @@ from chengguan.enforcement.models import (
     EnforcementDocument,
     EnforcementEvidence,
     EnforcementMeasure,
+    EnforcementPaymentPlan,
     EnforcementRecord,
+    EnforcementRecusal,
     EnforcementService,
     EnforcementTransfer,
 )
@@ -61,7 +63,14 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "late_fine_decision": ("加处罚款决定书", "加罚"),
     "court_application": ("强制执行申请书", "执申"),
     "disposal_record": ("罚没物品处理记录", "没处"),
+    "recusal_decision": ("回避决定书", "回避"),
+    "payment_plan_decision": ("暂缓（分期）缴纳罚款决定书", "缓缴"),
+    "payment_plan_refusal": ("不予批准暂缓（分期）缴纳罚款通知书", "缓不"),
 }
+# The forms printed on one A4 sheet (the standard pre-printed forms are one page): a tighter type area and
+# 12 pt on 18 pt instead of 13 on 22. The other forms keep the GB/T 9704-like layout and run over pages.
+ONE_PAGE = frozenset({"summary_decision", "hearing_summons", "demand", "late_fine_decision"})
+_ONE_PAGE_CSS = "@page { margin: 22mm 20mm 20mm 24mm; } .seal { margin-top: 12pt; }"
 GENERIC_TEMPLATE = "document.html"  # the fallback for any type without its own <doc_type>.html
 
 _env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates" / "docs")),
@@ -83,7 +92,7 @@ def issue(session: Session, ec: EnforcementCase, doc_type: str, p: Principal | N
         raise NotFound(f"未知文书类型 {doc_type}")
     year = clock.local(at).year
     number, doc_no = doc_number(session, doc_type, year)
-    data = BUILDERS[doc_type](session, ec, extra)
+    data = BUILDERS[doc_type](session, ec, {**extra, "at": at})
     data.setdefault("party", party_block(ec))
     data.setdefault("addressee", ec.party_name)
     data["agency"] = R.v(session, R.AGENCY)
@@ -129,7 +138,9 @@ def html(doc: EnforcementDocument) -> str:
 
 
 def render(session: Session, doc: EnforcementDocument) -> bytes:
-    out = pdf.render_pdf(html(doc), stylesheets=[pdf.document_css(body_pt=13, line_pt=22)])
+    css = ([pdf.document_css(title_pt=20, body_pt=12, line_pt=18), _ONE_PAGE_CSS] if doc.doc_type in ONE_PAGE
+           else [pdf.document_css(body_pt=13, line_pt=22)])
+    out = pdf.render_pdf(html(doc), stylesheets=css)
     if doc.sha256 is None:
         doc.sha256 = hashlib.sha256(html(doc).encode("utf-8")).hexdigest()
     return out
@@ -417,22 +428,49 @@ def b_hearing_announcement(session: Session, ec: EnforcementCase, x: dict[str, A
                            "不得发言、提问，不得录音、录像和摄影。"]}
 
 
+def _cn_day(d: date) -> str:
+    return f"{d:%Y年%m月%d日}"
+
+
 def b_late_fine(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    from chengguan.enforcement.service import late_fine_segments, payment_plan, plan_missed
+
     rate = Decimal(str(R.v(session, R.LATE_RATE)))
     pct = f"{(rate * 100).normalize():f}"
     digits = "零一二三四五六七八九十"
     pct_cn = f"百分之{digits[int(pct)]}" if pct.isdigit() and int(pct) <= 10 else f"{pct}%"
-    start = _day(ec.payment_due_at + timedelta(days=1)) if ec.payment_due_at else "—"
-    return {"fields": [["原处罚决定书文号", ec.decision_no or "—"], ["罚款数额", f"人民币{ec.fine_amount}元"],
-                       ["缴款期限届满日", _day(ec.payment_due_at)], ["加处罚款起算日", start],
-                       ["加处标准", f"每日按罚款数额的{pct}%"], ["加处上限", f"人民币{ec.fine_amount}元（不超过罚款数额）"],
-                       ["截至本决定已计", f"{x.get('late_days')}日，人民币{x.get('late_fine')}元"]],
+    at = x.get("at") or clock.now()
+    # the periods late_fine() counts: the printed start is the first day of the period accruing now
+    segments = late_fine_segments(session, ec, at)
+    plan = payment_plan(session, ec)
+    miss = plan_missed(plan, at)
+    start = _cn_day(segments[-1][0]) if segments else "—"
+    base = segments[-1][2] if segments else ec.fine_amount
+    due_label, due = "缴款期限届满日", _day(ec.payment_due_at)
+    plan_text = ""
+    if miss is not None and plan is not None:
+        kind = "暂缓缴纳" if plan.kind == "defer" else "分期缴纳"
+        due_label, due = f"{kind}逾期", f"{_day(miss[0])}到期未缴"
+        plan_text = (f"本机关于{_day(plan.decided_at)}批准你（单位）{kind}罚款，你（单位）未按期缴纳，"
+                     f"{kind}已失效，尚欠罚款人民币{miss[1]}元应当一次缴清。")
+    remainder = base is not None and base != ec.fine_amount
+    earlier = [f"{_cn_day(a)}至{_cn_day(b)}按罚款人民币{v}元计" for a, b, v in segments[:-1]]
+    return {"fields": [["原决定书文号", ec.decision_no or "—"], ["罚款数额", f"人民币{ec.fine_amount}元"],
+                       [due_label, due], ["加处罚款起算日", start],
+                       ["加处基数", f"人民币{base}元" + ("（尚欠罚款）" if remainder else "")],
+                       ["加处标准", f"每日{pct}%"],
+                       ["加处上限", (f"人民币{base}元，合计不超过罚款数额" if remainder
+                                 else f"人民币{ec.fine_amount}元（罚款数额）")],
+                       ["截至本决定", f"{x.get('late_days')}日，人民币{x.get('late_fine')}元"],
+                       *([["此前已计期间", "；".join(earlier)]] if earlier else [])],
+            "start": start,
             "paragraphs": [
                 f"本机关于{_day(ec.decided_at)}对你（单位）作出{ec.decision_no}行政处罚决定，处以罚款人民币{ec.fine_amount}元，"
-                f"该决定书已于{_day(ec.served_at)}送达，并已告知你（单位）到期不缴纳罚款将加处罚款。你（单位）逾期未缴纳罚款。",
+                f"该决定书已于{_day(ec.served_at)}送达，并已告知你（单位）到期不缴纳罚款将加处罚款。"
+                + (plan_text or "你（单位）逾期未缴纳罚款。"),
                 f"依据《中华人民共和国行政处罚法》第七十二条第一款第（一）项、《中华人民共和国行政强制法》第四十五条的规定，"
-                f"本机关决定：自{start}起，每日按罚款数额的{pct_cn}对你（单位）加处罚款，加处罚款的数额不超过罚款的数额。"
-                "申请行政复议或者提起行政诉讼期间，加处罚款不予计算。",
+                f"本机关决定：自{start}起，每日按{'尚欠' if remainder else ''}罚款数额的{pct_cn}对你（单位）加处罚款，"
+                "加处罚款的数额不超过罚款的数额。申请行政复议或者提起行政诉讼期间，加处罚款不予计算。",
                 "请你（单位）立即将罚款及加处罚款缴至指定银行或者通过电子支付系统缴纳。逾期仍不履行的，本机关将依法申请人民法院强制执行。"],
             "remedies": _remedies()}
 
@@ -443,7 +481,7 @@ def b_court_application(session: Session, ec: EnforcementCase, x: dict[str, Any]
     total = (ec.fine_amount or Decimal(0)) + late
     challenged = session.scalar(select(EnforcementChallenge.id).where(EnforcementChallenge.case_id == ec.id)) is not None
     return {"court": x.get("court") or "本机关所在地有管辖权的人民法院",
-            "applicant": [["申请人", R.v(session, R.AGENCY)], ["负责人", head.display_name if head else "—"]],
+            "applicant": [["申请人", _agency(session, ec)], ["负责人", head.display_name if head else "—"]],
             "fields": [["申请执行的决定", f"{ec.decision_no}（{_day(ec.decided_at)}作出，{_day(ec.served_at)}送达）"],
                        ["申请执行标的", f"罚款人民币{ec.fine_amount}元，加处罚款人民币{late}元（{x.get('late_days')}日），"
                                       f"合计人民币{total}元"],
@@ -481,9 +519,81 @@ def b_disposal(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict
                                for i, it in enumerate(m.items or [])]}}
 
 
+def _agency(session: Session, ec: EnforcementCase) -> str:
+    """The agency in whose name the case's documents are issued (the entrusting agency under 委托, APL 20)."""
+    if ec.entrustment_id is not None:
+        from chengguan.enforcement.procedures import document_fields
+
+        agency = document_fields(session, ec).get("agency")
+        if agency:
+            return str(agency)
+    return str(R.v(session, R.AGENCY))
+
+
 def _doc_no(session: Session, doc_id: int | None) -> str:
     d = session.get(EnforcementDocument, doc_id) if doc_id else None
     return f"{d.title} {d.doc_no or ''}".strip() if d else "—"
+
+
+def b_recusal(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    """回避决定书 (APL 43): the head's decision on an application (the party's) or declaration (the officer's)."""
+    r = session.get(EnforcementRecusal, x["recusal_id"])
+    assert r is not None and r.decided_at is not None
+    officer = _users(session, [r.officer_id])
+    u = session.get(User, r.officer_id)
+    by_party = r.source == "party"
+    applicant = ec.party_name if by_party else officer
+    if r.granted:
+        outcome = f"准予{officer}回避，由{_users(session, [r.replacement_id])}接替承办本案"
+    else:
+        outcome = f"对{officer}的回避{'申请' if by_party else '请求'}不予准许，{officer}继续承办本案"
+    return {"addressee": ec.party_name if by_party else (u.display_name if u else officer),
+            "fields": [["案由", ec.cause], ["申请人", f"{applicant}（{'当事人申请' if by_party else '执法人员自行申请回避'}）"],
+                       ["被申请回避人员", officer], ["申请时间", _dt(r.requested_at)],
+                       ["决定结果", "准予回避" if r.granted else "不予回避"],
+                       *([["接替承办人员", _users(session, [r.replacement_id])]] if r.granted else [])],
+            "paragraphs": [f"{applicant}于{_day(r.requested_at)}以“{r.reason}”为由，申请本案承办人员{officer}回避。",
+                           f"经审查，本机关认为：{r.opinion}",
+                           f"依据《中华人民共和国行政处罚法》第四十三条的规定，经本机关负责人决定：{outcome}。",
+                           "回避决定作出之前，本案调查不停止。"],
+            "granted": bool(r.granted), "source": r.source,
+            "served_to": ec.party_name if by_party else None,
+            "note": ("本决定书送达申请人（当事人），一份存入案卷。" if by_party
+                     else "本决定书送达申请回避的执法人员，一份存入案卷。")}
+
+
+def b_payment_plan(session: Session, ec: EnforcementCase, x: dict[str, Any]) -> dict[str, Any]:
+    """暂缓（分期）缴纳罚款决定书 / 不予批准通知书 (APL 66): the head's decision with the schedule."""
+    from chengguan.enforcement.procedures import PLAN_KIND_LABELS
+
+    plan = session.get(EnforcementPaymentPlan, x["plan_id"])
+    assert plan is not None and plan.decided_at is not None
+    kind = PLAN_KIND_LABELS.get(plan.kind, plan.kind)
+    rate = Decimal(str(R.v(session, R.LATE_RATE)))
+    pct = f"{(rate * 100).normalize():f}%"
+    applied = (f"你（单位）于{_day(plan.applied_at)}以“{plan.reason}”为由，申请对{ec.decision_no}行政处罚决定书确定的"
+               f"罚款人民币{ec.fine_amount}元{kind}。")
+    fields = [["原处罚决定书文号", ec.decision_no or "—"], ["罚款数额", f"人民币{ec.fine_amount}元"],
+              ["申请事项", kind], ["申请日期", _day(plan.applied_at)]]
+    if plan.status == "refused":
+        return {"kind": plan.kind, "approved": False, "fields": fields,
+                "paragraphs": [applied, f"经审查，本机关认为：{plan.opinion}",
+                               f"依据《中华人民共和国行政处罚法》第六十六条的规定，本机关决定不予批准{kind}。",
+                               f"请你（单位）按照原处罚决定，于{_day(ec.payment_due_at)}前将罚款缴至指定银行或者通过电子支付系统缴纳"
+                               f"（本机关不收取罚款）。到期不缴纳罚款的，每日按罚款数额的{pct}加处罚款，加处罚款的数额不超过罚款数额。"],
+                "remedies": _remedies()}
+    rows = [[i["no"], _day(datetime.fromisoformat(i["due_at"])), f"{Decimal(i['amount']):.2f}"] for i in plan.schedule or []]
+    return {"kind": plan.kind, "approved": True, "fields": fields,
+            "paragraphs": [applied, f"经审查，本机关认为：{plan.opinion}",
+                           f"依据《中华人民共和国行政处罚法》第六十六条第二款的规定，本机关决定同意你（单位）{kind}罚款，"
+                           "按下表所列期限和金额缴纳："],
+            "items_title": "缴纳期限和金额" if plan.kind == "defer" else "分期缴纳计划表",
+            "table": {"head": ["期次", "缴纳期限（当日止）", "金额（元）"], "rows": rows},
+            "total": f"{ec.fine_amount}",
+            "after": [
+                "请按上表期限将罚款缴至指定银行或者通过电子支付系统缴纳（本机关不收取罚款），并保存缴款凭证。",
+                f"按期缴纳的，不加处罚款。任何一期逾期未缴纳的，{kind}即失效，剩余罚款应当一次缴清，并自逾期之日的次日起"
+                f"每日按剩余罚款数额的{pct}加处罚款，加处罚款的数额不超过罚款数额；逾期仍不履行的，本机关将依法申请人民法院强制执行。"]}
 
 
 BUILDERS: dict[str, Callable[[Session, EnforcementCase, dict[str, Any]], dict[str, Any]]] = {
@@ -495,5 +605,6 @@ BUILDERS: dict[str, Callable[[Session, EnforcementCase, dict[str, Any]], dict[st
     "summary_decision": b_summary, "no_penalty_decision": b_no_penalty, "service_receipt": b_receipt,
     "demand": b_demand, "transfer_letter": b_transfer, "closure_approval": b_closure, "file_cover": b_cover,
     "hearing_announcement": b_hearing_announcement, "late_fine_decision": b_late_fine,
-    "court_application": b_court_application, "disposal_record": b_disposal,
+    "court_application": b_court_application, "disposal_record": b_disposal, "recusal_decision": b_recusal,
+    "payment_plan_decision": b_payment_plan, "payment_plan_refusal": b_payment_plan,
 }

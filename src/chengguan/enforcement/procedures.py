@@ -15,7 +15,7 @@ from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
 from chengguan.core import clock
 from chengguan.core.errors import Conflict, Forbidden, Invalid, NotFound
-from chengguan.enforcement import links, workflow
+from chengguan.enforcement import documents, links, workflow
 from chengguan.enforcement import rules as R
 from chengguan.enforcement.models import (
     EnforcementCase,
@@ -109,6 +109,9 @@ def decide_recusal(session: Session, p: Principal, case_id: int, *, recusal_id: 
         data["replacement_id"] = replacement_id
     r.decided_at, r.decided_by, r.granted, r.opinion = at, p.user_id, bool(granted), opinion.strip()
     r.replacement_id = replacement_id if granted else None
+    session.flush()
+    doc = documents.issue(session, ec, "recusal_decision", p, at, {"recusal_id": r.id})  # 回避决定书
+    data.update(document_id=doc.id, doc_no=doc.doc_no)
     workflow.stop_timers(session, ec, ("recusal",), at, ref_id=r.id)
     workflow.act(session, ec, action="recusal_decide", actor=_actor(p), at=at, opinion=opinion.strip(), data=data)
     return r
@@ -292,6 +295,11 @@ def decide_payment_plan(session: Session, p: Principal, case_id: int, *, plan_id
     else:
         plan.status = "refused"
     plan.decided_at, plan.decided_by, plan.opinion = at, p.user_id, opinion.strip()
+    session.flush()
+    # 暂缓（分期）缴纳罚款决定书 with the schedule, or the 不予批准通知书 (to be served on the party)
+    doc = documents.issue(session, ec, "payment_plan_decision" if approved else "payment_plan_refusal", p, at,
+                          {"plan_id": plan.id})
+    data.update(document_id=doc.id, doc_no=doc.doc_no)
     workflow.stop_timers(session, ec, ("plan_decide",), at, ref_id=plan.id)
     workflow.act(session, ec, action="payment_plan_decide", actor=_actor(p), at=at, opinion=opinion.strip(), data=data)
     return plan

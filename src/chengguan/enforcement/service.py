@@ -1199,34 +1199,49 @@ def plan_missed(plan: EnforcementPaymentPlan | None, at: datetime) -> tuple[date
     return None
 
 
+def late_fine_segments(session: Session, ec: EnforcementCase, at: datetime) -> list[tuple[date, date, Decimal]]:
+    """The accrual periods of the late fine up to ``at``: (first local day, last local day, base amount) each.
+    One period on the fine from the day after the 15-day period; with an approved 暂缓/分期 plan, the days before
+    the approval (a late application) on the fine, then — after a missed instalment — the days from the day after
+    the missed due date on the remainder. ``late_fine`` counts them and the 加处罚款决定书 prints them, so the
+    printed start date is the one counted."""
+    if not ec.fine_amount or ec.payment_due_at is None:
+        return []
+    end = min(at, ec.paid_at) if ec.paid_at else at
+    if end <= ec.payment_due_at:
+        return []
+    start_day = clock.local(ec.payment_due_at).date() + timedelta(days=1)
+    last_day = clock.local(end).date()
+    plan = payment_plan(session, ec)
+    if plan is None or plan.decided_at is None:
+        return [(start_day, last_day, ec.fine_amount)]
+    out: list[tuple[date, date, Decimal]] = []
+    pre_last = min(last_day, clock.local(plan.decided_at).date() - timedelta(days=1))
+    if pre_last >= start_day:
+        out.append((start_day, pre_last, ec.fine_amount))
+    miss = plan_missed(plan, end)
+    if miss is not None:
+        due, remaining = miss
+        out.append((clock.local(due).date() + timedelta(days=1), last_day, remaining))
+    return out
+
+
 def late_fine(session: Session, ec: EnforcementCase, at: datetime) -> tuple[int, Decimal]:
     """APL 72: 3 % of the fine per day after the 15-day period, at most the fine; no accrual while a
     reconsideration or lawsuit is pending (APL 73), nor while an approved deferral or instalment plan is kept
     (APL 66). After a missed instalment the outstanding remainder accrues 3 %/day from the day after the missed
     due date (capped at that remainder; the whole at most the fine). Returns (days counted, amount)."""
-    if not ec.fine_amount or ec.payment_due_at is None:
+    segments = late_fine_segments(session, ec, at)
+    if not segments or not ec.fine_amount:
         return 0, Decimal(0)
     end = min(at, ec.paid_at) if ec.paid_at else at
-    if end <= ec.payment_due_at:
-        return 0, Decimal(0)
     rate = Decimal(str(R.v(session, R.LATE_RATE)))
     paused = _paused_days(session, ec, end)
-    start_day = clock.local(ec.payment_due_at).date() + timedelta(days=1)
-    last_day = clock.local(end).date()
-    plan = payment_plan(session, ec)
-    if plan is None or plan.decided_at is None:
-        n = _count_days(start_day, last_day, paused)
-        return n, min((ec.fine_amount * rate * n).quantize(Decimal("0.01")), ec.fine_amount)
-    # before the approval (a late application): the whole fine accrued
-    n_pre = _count_days(start_day, min(last_day, clock.local(plan.decided_at).date() - timedelta(days=1)), paused)
-    pre = min(ec.fine_amount * rate * n_pre, ec.fine_amount)
-    n_post, post = 0, Decimal(0)
-    miss = plan_missed(plan, end)
-    if miss is not None:
-        due, remaining = miss
-        n_post = _count_days(clock.local(due).date() + timedelta(days=1), last_day, paused)
-        post = min(remaining * rate * n_post, remaining)
-    return n_pre + n_post, min((pre + post).quantize(Decimal("0.01")), ec.fine_amount)
+    days, amount = 0, Decimal(0)
+    for first, last, base in segments:
+        n = _count_days(first, last, paused)
+        days, amount = days + n, amount + min(base * rate * n, base)
+    return days, min(amount.quantize(Decimal("0.01")), ec.fine_amount)
 
 
 def record_payment(session: Session, p: Principal, case_id: int, *, amount: Any, paid_at: datetime, payment_ref: str,
