@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casehelpers import Flow
 from chengguan.cases.models import CaseEvent, CaseTask
@@ -344,3 +344,22 @@ def test_events_record_actor_and_location(flow, db_session):
     ev = db_session.scalars(select(CaseEvent).where(CaseEvent.case_id == c["id"], CaseEvent.action == "register")).one()
     assert ev.actor_name and ev.actor_role == "shift_leader" and ev.lon == 121.18 and ev.opinion == "ok"
     assert ev.from_status == "reported" and ev.to_status == "registered"
+
+
+def test_no_event_before_the_case_was_reported(db_session) -> None:  # type: ignore[no-untyped-def]
+    """The evaluation narrows a period's events by time on the strength of this invariant."""
+    from chengguan.cases import workflow
+    from chengguan.cases.models import Case
+    from chengguan.core.errors import Conflict
+
+    case = db_session.scalars(select(Case).where(Case.status.in_(("reported", "registered", "dispatched")))
+                              .limit(1)).first()
+    assert case is not None
+    before = db_session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id))
+    with pytest.raises(Conflict) as e:
+        workflow.transition(db_session, case, action="urge", to=case.status,
+                            actor=workflow.Actor(user_id=None, name="系统", role="leader"),
+                            at=case.reported_at - timedelta(minutes=1))
+    assert e.value.code == "event_before_report"
+    assert db_session.scalar(select(func.count()).select_from(CaseEvent)
+                             .where(CaseEvent.case_id == case.id)) == before

@@ -161,6 +161,11 @@ def transition(
         raise Conflict(f"案件当前状态为“{STATUS_LABELS.get(frm, frm)}”，不能执行该操作", code="illegal_transition",
                        details={"status": frm, "action": action, "to": to})
     at = at or clock.now()
+    if case.reported_at is not None and at < case.reported_at:
+        # An invariant the evaluation relies on (it narrows a period's events by their time): nothing happens
+        # to a case before it was reported.
+        raise Conflict("事件时间不能早于案件上报时间", code="event_before_report",
+                       details={"at": at.isoformat(), "reported_at": case.reported_at.isoformat()})
     ended_step = ended_start = ended_due = None
     met = None
     status_changes = to != frm
@@ -208,6 +213,10 @@ def open_case(session: Session, case: Case, *, status: str, actor: Actor, opinio
     if case.id is not None or status not in ("reported", "verifying"):
         raise Conflict("案件已存在或初始状态无效", code="illegal_transition")
     at = at or clock.now()
+    if case.reported_at is None:
+        case.reported_at = at
+    elif at < case.reported_at:
+        raise Conflict("事件时间不能早于案件上报时间", code="event_before_report")
     case.status = status
     case.last_seq = 1
     session.add(case)

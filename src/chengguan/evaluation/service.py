@@ -324,7 +324,12 @@ def _facts(session: Session, p: Principal | None, per: Period, basis: str, outco
     if basis == "due":
         stmt = stmt.where(CaseEvent.at >= per.since, CaseEvent.at < per.until)
     else:
+        # No event predates its case's report (workflow refuses it), so the events of the cases reported in the
+        # period are all at or after its start: the redundant bound lets PostgreSQL read the events from the
+        # period on through ix_case_events_action_at instead of scanning the whole log (3× at 1M cases).
         stmt = stmt.where(Case.reported_at >= per.since, Case.reported_at < per.until)
+        if not reference:  # the oracle keeps the plain definition: the tests compare the two
+            stmt = stmt.where(CaseEvent.at >= per.since)
     if p is not None:
         stmt = scope_filter(typed(Select[Any], stmt), p)
     return stmt
