@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.models import User
@@ -123,3 +123,23 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, datetime):
         return v.isoformat()
     return v
+
+
+class GuardFlow(EFlow):
+    """An EFlow whose refusals also check that nothing changed: no new event, same case version."""
+
+    session: Any = None
+
+    def _events(self, case_id: int) -> tuple[int, int]:
+        from chengguan.enforcement.models import EnforcementCase, EnforcementEvent
+
+        n = self.session.scalar(select(func.count()).select_from(EnforcementEvent)
+                                .where(EnforcementEvent.case_id == case_id))
+        v = self.session.scalar(select(EnforcementCase.version).where(EnforcementCase.id == case_id))
+        return n, v
+
+    def refuse(self, case_id, action, user, code, status=409, **body):  # type: ignore[no-untyped-def]
+        before = self._events(case_id)
+        err = super().refuse(case_id, action, user, code, status, **body)
+        assert self._events(case_id) == before, "a refused act changed the case"
+        return err

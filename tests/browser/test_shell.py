@@ -15,6 +15,8 @@ def test_login_form_lands_on_the_console_and_logout_ends_the_session(open_page):
     assert page.locator(".cg-user .who").inner_text().startswith(page.evaluate(
         "JSON.parse(document.getElementById('cg-config').textContent).user.display_name"))
     assert "派遣员" in page.locator(".cg-user").inner_text()
+    # let the console finish loading (photo thumbnails): a request still in flight at logout is refused (403)
+    page.wait_for_load_state("networkidle")
     page.click("[data-logout]")
     page.wait_for_url("**/login")
     page.goto("/home")
@@ -92,14 +94,15 @@ def test_map_helper_draws_the_city_layers_and_grids_in_view(open_page, live):
     # Every street (街道/镇) outline is drawn with its name.
     streets = live.api("leader1").get("/api/v1/divisions", level="street")["features"]
     labels = page.locator("#home-map .leaflet-tooltip.street-label")
-    page.wait_for_function(f"document.querySelectorAll('#home-map .street-label').length === {len(streets)}")
+    # a function, not an expression: an expression that must be polled is eval'd in the page, which the CSP forbids
+    page.wait_for_function(f"() => document.querySelectorAll('#home-map .street-label').length === {len(streets)}")
     assert sorted(labels.all_inner_texts()) == sorted(f["properties"]["name"] for f in streets)
     city = live.api("leader1").get("/api/v1/city")
     # Zoomed in on the centre, the unit grids of the viewport are fetched and drawn.
     with page.expect_response(lambda r: "/api/v1/grids?bbox=" in r.url and r.ok):
         page.evaluate("([lon, lat]) => window.cgHomeMap.flyTo(lon, lat, 16)",
                       [city["center"]["lon"], city["center"]["lat"]])
-    page.wait_for_function("document.querySelectorAll('#home-map .leaflet-cityFill-pane path').length > 10")
+    page.wait_for_function("() => document.querySelectorAll('#home-map .leaflet-cityFill-pane path').length > 10")
 
 
 def test_phone_menu_opens(open_page):
