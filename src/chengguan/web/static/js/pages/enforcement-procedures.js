@@ -250,8 +250,13 @@ function openEntrustments() {
 }
 
 /** Loads the entrustments (for the lead form) and, for leaders and admins, adds the 委托执法 panel button. */
+let entrustmentsLoaded = null;
+/** Resolves once the entrustments in force are known (the lead form offers them; a click may come first). */
+export const entrustmentsReady = () => entrustmentsLoaded || Promise.resolve();
+
 export async function initProcedures() {
-  await loadEntrustments();
+  entrustmentsLoaded = loadEntrustments();
+  await entrustmentsLoaded;
   const bar = document.querySelector('.page-head .actions');
   if (bar && hasRole('leader', 'admin')) bar.append(h('button', { class: 'btn', id: 'entrustments-open', onclick: openEntrustments }, '委托执法'));
 }

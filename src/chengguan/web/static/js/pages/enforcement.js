@@ -4,7 +4,7 @@ import { h, clear, pager, toast, formDialog, empty } from '../cg/ui.js';
 import * as fmt from '../cg/fmt.js';
 import { page, hasRole } from '../cg/config.js';
 import { sections, measureFields, transferFields, parseItems } from './enforcement-measures.js';
-import { procedureActs, procedureSections, withProcedureFields, leadFields, leadBody, initProcedures } from './enforcement-procedures.js';
+import { procedureActs, procedureSections, withProcedureFields, leadFields, leadBody, initProcedures, entrustmentsReady } from './enforcement-procedures.js';
 
 const listEl = document.getElementById('worklist');
 const caseEl = document.getElementById('case');
@@ -178,7 +178,7 @@ async function loadList(p = 1) {
 
 document.getElementById('mine').addEventListener('change', () => loadList());
 document.getElementById('overdue').addEventListener('change', () => loadList());
-document.getElementById('new-lead').addEventListener('click', () => formDialog({
+document.getElementById('new-lead').addEventListener('click', async () => (await entrustmentsReady(), formDialog({
   title: '登记案件线索', fields: [
     { name: 'source', label: '来源', type: 'select', options: [['patrol', '巡查发现'], ['complaint', '投诉举报'], ['transfer_in', '其他机关移送'], ['designated', '指定管辖']] },
     { name: 'cause', label: '案由', required: true }, { name: 'party_name', label: '当事人', required: true },
@@ -195,7 +195,7 @@ document.getElementById('new-lead').addEventListener('click', () => formDialog({
     render(out); loadList();
     return true;
   },
-}));
+})));
 
 (async () => {
   document.getElementById('mine').checked = hasRole('officer');  // leaders and reviewers see their region
