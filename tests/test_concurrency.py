@@ -41,7 +41,7 @@ def two_servers(engine, db_url, tmp_path_factory):
     for url in urls:
         while True:
             try:
-                if httpx.get(url + "/healthz", timeout=10).status_code == 200:
+                if httpx.get(url + "/readyz", timeout=10).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -47,11 +48,21 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, thr
 
 
 def test_server_answers_while_the_geo_index_is_being_built(app, gate) -> None:  # type: ignore[no-untyped-def]
+    from chengguan import app as app_module
+
+    app_module._WARM.clear()
     started, release = gate
     with TestClient(app) as c:  # runs the lifespan
         assert started.wait(30)
         assert c.get("/healthz").json() == {"status": "ok"}  # answered while the warm-up still runs
+        r = c.get("/readyz")
+        assert r.status_code == 503 and r.json()["error"]["code"] == "warming_up"
         release.set()
+        for _ in range(300):  # the warm-up thread ends (it then warms the PDF fonts)
+            if c.get("/readyz").status_code == 200:
+                break
+            time.sleep(0.1)
+        assert c.get("/readyz").json() == {"status": "ready"}
 
 
 def test_concurrent_requests_share_one_build(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,6 +28,9 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+_WARM = threading.Event()  # set when the start-up warm-up has ended (``/readyz``)
+
+
 def _warm_up() -> None:
     from chengguan.core import pdf
     from chengguan.geo import service as geo_service
@@ -40,6 +43,8 @@ def _warm_up() -> None:
         pdf.render_pdf("<p>预热 warm-up</p>")
     except Exception:  # a failed warm-up only costs the first request its build
         log.exception("warm-up failed")
+    finally:
+        _WARM.set()
 
 
 @asynccontextmanager
@@ -82,6 +87,14 @@ def create_app() -> FastAPI:
             log.warning("health check failed: %s", exc)
             return JSONResponse(error_body("db_unavailable", "数据库不可用"), 503)
         return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz", tags=["system"], operation_id="readyz")
+    def readyz() -> JSONResponse:
+        """200 once the start-up warm-up (grid index, gazetteer, PDF fonts) has ended, 503 before: for a load
+        balancer that should send traffic only to warm processes (`/healthz` answers from the first second)."""
+        if not _WARM.is_set():
+            return JSONResponse(error_body("warming_up", "服务正在预热（网格索引、地址库）"), 503)
+        return JSONResponse({"status": "ready"})
 
     app.add_middleware(SecurityHeaders)
     if settings.is_sqlite:

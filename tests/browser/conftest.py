@@ -171,7 +171,8 @@ def live(engine: Engine, db_url: str, tmp_path_factory: pytest.TempPathFactory) 
     deadline = time.monotonic() + 90
     while True:
         try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+            # ready = warmed up (grid index, gazetteer, PDF fonts): tests then meet the timings users meet
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
             pass

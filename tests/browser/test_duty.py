@@ -27,6 +27,7 @@ def test_playback_draws_the_collectors_track(open_page, live):
 
 def test_operations_page_shows_the_closed_operation_and_its_report(open_page):
     page = open_page("leader1", path="/duty/operations")
+    page.wait_for_load_state("networkidle")  # the list may be drawn twice while it loads: click the final one
     page.locator("#list li", has_text="夜市占道经营专项整治").click()
     page.locator("#detail h2", has_text="夜市占道经营专项整治").wait_for()
     link = page.locator("#detail a", has_text="行动报告")
