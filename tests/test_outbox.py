@@ -133,3 +133,15 @@ def test_inbox_notifications_reach_users_departments_and_roles(db_session, clien
     r = client.post("/api/v1/notifications/read", json={}, headers=auth("dept1")).json()
     assert r["marked"] >= 1
     assert client.get("/api/v1/notifications", headers=auth("dept1")).json()["unread"] == 0
+
+
+def test_worker_run_once_counts_every_batch(db_session, monkeypatch):
+    """With an exact multiple of the batch size due, the last batch is empty: the run still reports them all."""
+    from chengguan.jobs import runner
+
+    batches = iter([{"sent": 150, "retry": 40, "dead": 10}, {"sent": 0, "retry": 0, "dead": 0}])
+    monkeypatch.setattr(runner.outbox, "deliver_due", lambda s, senders, limit: next(batches))
+    monkeypatch.setattr(runner, "senders", lambda s: {})
+    monkeypatch.setattr(runner, "session_scope", _scope(db_session, []))
+    res = runner.run_once(now=10**9)
+    assert res["outbox"] == {"sent": 150, "retry": 40, "dead": 10}

@@ -86,12 +86,15 @@ def run_once(now: float | None = None) -> dict[str, object]:
             log.exception("job %s failed", job.name)
             results[job.name] = "error"
         job.last_run = now
+    total: dict[str, int] = {}
     while True:
         with session_scope() as s:
             counts = outbox.deliver_due(s, senders(s), limit=200)
-        results["outbox"] = counts
+        for k, v in counts.items():  # the whole run's counts, not the last batch's (which may be empty)
+            total[k] = total.get(k, 0) + v
         if sum(counts.values()) < 200:
             break
+    results["outbox"] = total
     return results
 
 
