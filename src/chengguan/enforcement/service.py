@@ -1335,15 +1335,7 @@ def demand(session: Session, p: Principal, case_id: int, *, at: datetime | None 
     _handler(session, p, ec, "制作催告书", at)
     if ec.status != "served" or ec.decision_kind != "penalty" or not ec.fine_amount:
         raise Conflict("只有已送达、有罚款的处罚决定才能催告", code="illegal_transition")
-    if ec.paid_at is not None:
-        raise Conflict("罚款已缴纳，无需催告", code="already_paid")
-    if ec.payment_due_at is None or at <= ec.payment_due_at:
-        raise Conflict("缴款期限（15日）未届满，不能催告", code="payment_period_open")
-    plan = payment_plan(session, ec)
-    if plan is not None and plan.status == "approved":
-        if plan_missed(plan, at) is None:
-            raise Conflict("已批准暂缓或分期缴纳罚款，当事人按期缴纳期间不能催告（行政处罚法第66条）", code="payment_deferred")
-        settle_default(session, p, ec, plan, at)
+    _unpaid_after_period(session, p, ec, at, "催告", "")
     days, extra = late_fine(session, ec, at)
     late_doc = None
     if days > 0 and _late_fine_doc(session, ec) is None and _late_fine_announced(session, ec):
@@ -1354,6 +1346,22 @@ def demand(session: Session, p: Principal, case_id: int, *, at: datetime | None 
                  data={"document_id": doc.id, "doc_no": doc.doc_no, "late_fine": str(extra),
                        "late_fine_document_id": late_doc.id if late_doc else None})
     return doc
+
+
+def _unpaid_after_period(session: Session, p: Principal, ec: EnforcementCase, at: datetime, what: str,
+                         basis: str) -> None:
+    """The fine is unpaid, its 15-day period has passed, and no approved 暂缓/分期 schedule is being kept (a
+    broken one is settled here: the remainder falls due) — before a 催告 or a 加处罚款决定."""
+    if ec.paid_at is not None:
+        raise Conflict(f"罚款已缴纳，无需{what}", code="already_paid")
+    if ec.payment_due_at is None or at <= ec.payment_due_at:
+        raise Conflict(f"缴款期限（15日）未届满，不能{what}{basis}", code="payment_period_open")
+    plan = payment_plan(session, ec)
+    if plan is not None and plan.status == "approved":
+        if plan_missed(plan, at) is None:
+            raise Conflict(f"已批准暂缓或分期缴纳罚款，当事人按期缴纳期间不能{what}（行政处罚法第66条）",
+                           code="payment_deferred")
+        settle_default(session, p, ec, plan, at)
 
 
 def _late_fine_doc(session: Session, ec: EnforcementCase) -> EnforcementDocument | None:
@@ -1382,15 +1390,7 @@ def decide_late_fine(session: Session, p: Principal, case_id: int, *, opinion: s
         raise Conflict("本案没有罚款，不能加处罚款", code="no_fine")
     if ec.served_at is None or ec.status not in ("served", "enforcing"):
         raise Conflict("处罚决定书尚未送达，不能加处罚款", code="not_served")
-    if ec.paid_at is not None:
-        raise Conflict("罚款已缴纳，无需加处罚款", code="already_paid")
-    if ec.payment_due_at is None or at <= ec.payment_due_at:
-        raise Conflict("缴款期限（15日）未届满，不能加处罚款（行政处罚法第72条）", code="payment_period_open")
-    plan = payment_plan(session, ec)
-    if plan is not None and plan.status == "approved":
-        if plan_missed(plan, at) is None:
-            raise Conflict("已批准暂缓或分期缴纳罚款，当事人按期缴纳期间不加处罚款（行政处罚法第66条）", code="payment_deferred")
-        settle_default(session, p, ec, plan, at)
+    _unpaid_after_period(session, p, ec, at, "加处罚款", "（行政处罚法第72条）")
     if _late_fine_doc(session, ec) is not None:
         raise Conflict("本案已作出加处罚款决定，加处罚款按日累计至罚款数额为止", code="late_fine_decided")
     if not _late_fine_announced(session, ec):
