@@ -138,24 +138,25 @@ def open311_requests_list(request: Request, session: DbSession, fmt: str) -> Res
     return _run(fmt, session, go)
 
 
-@router.get("/requests/{request_id}.{fmt}", operation_id="open311_requests_get")
-def open311_requests_get(request: Request, session: DbSession, request_id: str, fmt: str) -> Response:
-    """One service request (the case number), in the list's shape."""
+def _read_one(request: Request, session: Any, fmt: str, fetch: Callable[[], Any]) -> Response:
+    """A read of service requests: rate limit, jurisdiction, then the rows in the requested format."""
     def go() -> Response:
         _read_limit(request)
         service.check_jurisdiction(session, request.query_params.get("jurisdiction_id"))
-        return respond(fmt, "service_requests", service.get_request(session, request_id, _ctx(request)), "request")
+        return respond(fmt, "service_requests", fetch(), "request")
     return _run(fmt, session, go)
+
+
+@router.get("/requests/{request_id}.{fmt}", operation_id="open311_requests_get")
+def open311_requests_get(request: Request, session: DbSession, request_id: str, fmt: str) -> Response:
+    """One service request (the case number), in the list's shape."""
+    return _read_one(request, session, fmt, lambda: service.get_request(session, request_id, _ctx(request)))
 
 
 @router.get("/tokens/{token}.{fmt}", operation_id="open311_tokens_get")
 def open311_tokens_get(request: Request, session: DbSession, token: str, fmt: str) -> Response:
     """The service request id of a token (``batch`` services)."""
-    def go() -> Response:
-        _read_limit(request)
-        service.check_jurisdiction(session, request.query_params.get("jurisdiction_id"))
-        return respond(fmt, "service_requests", service.get_token(session, token), "request")
-    return _run(fmt, session, go)
+    return _read_one(request, session, fmt, lambda: service.get_token(session, token))
 
 
 @router.get("/servicerequestupdates.{fmt}", operation_id="open311_updates_list")
