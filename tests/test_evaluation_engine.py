@@ -140,3 +140,61 @@ def test_outcome_mix_end_to_end(history: Any) -> None:
     assert ind["score"] == pytest.approx(100 * (1 - tvd), abs=0.01)
     assert ind["shares"] == pytest.approx({k: v / total for k, v in mix.items()})
     assert ind["text"] == ":".join(f"{mix[k] / total * 10:.1f}" for k in ("service", "management", "enforcement"))
+
+
+def test_fast_path_transport_and_odd_values(history: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL sends the facts as packed fixed-width columns (numpy reads them in place); a grid code of
+    another length breaks the fixed layout and the plain-rows fetch takes over; a role outside the vocabulary
+    is coded 'other'. Each way the counts equal the reference."""
+    from chengguan.evaluation import columnar
+
+    from casehelpers import is_pg
+
+    s = history
+    seen: list[bool] = []
+    real = columnar._pg_columns
+
+    def spy(*a: Any, **k: Any) -> Any:
+        out = real(*a, **k)
+        seen.append(out is not None)
+        return out
+
+    monkeypatch.setattr(columnar, "_pg_columns", spy)
+    _same(ev.evaluate_all(s, None, "2026-10"), ev.evaluate_all(s, None, "2026-10", reference=True))
+    assert seen == ([True] if is_pg(s) else [])
+    first = s.scalars(select(Case).where(Case.reported_at >= datetime(2026, 10, 5, tzinfo=UTC),
+                                         Case.reported_at < datetime(2026, 10, 25, tzinfo=UTC))
+                      .order_by(Case.id).limit(3)).all()
+    first[0].grid_code = first[0].grid_code[:12]  # a code of another length (the layer would refuse it)
+    s.execute(update(CaseEvent).where(CaseEvent.case_id == first[1].id).values(actor_role="robot"))
+    s.flush()
+    seen.clear()
+    fast = ev.evaluate_all(s, None, "2026-10")
+    _same(fast, ev.evaluate_all(s, None, "2026-10", reference=True))
+    assert seen == ([False] if is_pg(s) else [])
+    assert first[0].grid_code in {r["key"] for r in fast["region"]["grid"]}
+
+
+def test_columnar_codes_and_groups() -> None:
+    """The codes round-trip (0 = NULL, the vocabulary, then 'other'), and group sums per (key, combination)."""
+    import numpy as np
+    from sqlalchemy import Boolean, String
+
+    from chengguan.evaluation import columnar
+
+    a = columnar.Attr("x", String, ("p", "q"))
+    assert [a.decode(i) for i in range(a.base)] == [None, "p", "q", columnar.OTHER]
+    b = columnar.Attr("y", Boolean)
+    assert [b.decode(i) for i in range(b.base)] == [None, False, True]
+    keys = np.array([7, 3, 7, 7, 3, 9], dtype=np.int64)
+    combo = np.array([0, 1, 1, 0, 0, 2])
+    truth = np.array([[1, 0], [1, 1], [0, 1]], dtype=np.int64)
+    values, kinv = columnar.dense(keys)
+    assert values.tolist() == [3, 7, 9] and kinv.tolist() == [1, 0, 1, 1, 0, 2]
+    assert columnar.group(kinv, 3, combo, truth).tolist() == [[2, 1], [3, 1], [0, 1]]
+    assert columnar.group(np.zeros(0, np.int64), 0, np.zeros(0, np.intp), truth).shape == (0, 2)
+    big = np.array([10**12, -1, 10**12], dtype=np.int64)  # a range too wide for a lookup table: sorted instead
+    assert columnar.dense(big)[0].tolist() == [-1, 10**12] and columnar.dense(big)[1].tolist() == [1, 0, 1]
+    grid = np.array([b"320614001001002", b"320614001001001", b"320614001001002", b"9"], dtype="S15")
+    codes, ginv = columnar.dense_codes(grid)
+    assert (codes[ginv] == grid).all() and len(codes) == 3

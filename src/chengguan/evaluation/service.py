@@ -27,6 +27,7 @@ from typing import cast as typed  # sqlalchemy's cast is the SQL one
 import numpy as np
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ColumnElement,
     String,
     and_,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -48,9 +50,10 @@ from sqlalchemy.sql import Select
 from chengguan.accounts.models import User
 from chengguan.accounts.principal import Principal
 from chengguan.accounts.roles import Role
-from chengguan.cases.models import INHERITS_DEPARTMENT, UNDO_SQL, Case, CaseEvent
+from chengguan.cases.models import CHANNELS, INHERITS_DEPARTMENT, STATUSES, UNDO_SQL, Case, CaseEvent
 from chengguan.cases.service import scope_filter
 from chengguan.core.errors import Forbidden, Invalid, NotFound
+from chengguan.evaluation import columnar
 from chengguan.evaluation import formulas as fx
 from chengguan.evaluation.formulas import Period
 from chengguan.geo.models import Division, ResponsibilityAssignment, ResponsibilityGridCell, UnitGrid
@@ -365,12 +368,26 @@ class GridCounts:
         return {c: dict(zip(self.names, r, strict=True)) for c, r in zip(self.codes, self.m.tolist(), strict=True)}
 
 
+# What the count predicates read of a fact, with the values each can take (``columnar``: the fast path sends
+# codes of these and evaluates the predicates once per distinct combination).
+FACT_ATTRS = (
+    columnar.Attr("action", String, ACTIONS), columnar.Attr("met", Boolean),  # the facts keep ACTIONS only
+    columnar.Attr("from_status", String, STATUSES, guard=True), columnar.Attr("to_status", String, STATUSES, guard=True),
+    columnar.Attr("actor_role", String, (*(r.value for r in Role), "public", "system"), guard=True),
+    columnar.Attr("channel", String, CHANNELS),  # cases.channel has a CHECK constraint
+    columnar.Attr("fb_ok", Boolean), columnar.Attr("undone", Boolean),
+    columnar.Attr("outcome", String, ("service", "management", "enforcement")),
+)
+
+
 def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
           branches: list[str], reference: bool = False) -> dict[str, Any]:
-    """Grouped counts of the period's facts for each branch — ``grid`` (by unit grid), ``dept``, ``post``
-    (by role and actor) and ``reporter`` — in ONE statement: the facts are a materialised CTE read once,
-    and each branch is a GROUP BY over it, glued with UNION ALL. The grid branch comes back as
-    ``GridCounts`` (``reference``: as a dict per grid, like the others)."""
+    """Grouped counts of the period's facts for each branch — ``grid`` (by unit grid, as ``GridCounts``),
+    ``dept``, ``post`` (by role and actor), ``reporter`` and ``resp`` (each collector's responsibility grids):
+    the facts fetched once as columns and summed with numpy (``columnar``). ``reference``: ONE SQL statement,
+    the facts a materialised CTE and each branch a GROUP BY over it (UNION ALL), the grid as a dict per grid."""
+    if not reference:
+        return _scan_columns(session, p, per, s, branches)
     facts_sel = _facts(session, p, per, s["basis"], s["outcomes"], reference)
     facts = facts_sel.cte("facts").prefix_with("MATERIALIZED") if len(branches) > 1 else facts_sel.subquery("facts")
     names = list(dict.fromkeys(n for b in branches for n in _branch_names(s, b)))
@@ -397,27 +414,93 @@ def _scan(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     out: dict[str, Any] = {b: {} for b in branches}
     wanted = {b: [(names.index(n) + 3, n) for n in _branch_names(s, b)] for b in branches}
-    grid_rows: list[Any] = []
     with _analytic(session):
         result = session.execute(stmt).all()  # .all(): one fetch, not a round of the driver per row
     for row in result:
         b = row[0]
-        if b == "grid" and not reference:
-            if row[1] is not None:
-                grid_rows.append(row)
-            continue
         key = row[1] if b == "grid" else (row[1], row[2]) if b == "post" else row[2]
         out[b][key] = {n: int(row[i] or 0) for i, n in wanted[b]}
-    if "grid" in branches and not reference:
-        gnames = [n for _, n in wanted["grid"]]
-        cols = [i for i, _ in wanted["grid"]]
-        lo, hi = cols[0], cols[-1] + 1
-        if cols == list(range(lo, hi)):  # the grid branch first: its columns are one slice
-            m = np.array([r[lo:hi] for r in grid_rows], dtype=np.int64)
-        else:
-            m = np.array([tuple(r[i] for i in cols) for r in grid_rows], dtype=np.int64)
-        m = m.reshape(len(grid_rows), len(gnames))
-        out["grid"] = GridCounts(gnames, [r[1] for r in grid_rows], m)
+    return out
+
+
+def _scan_columns(session: Session, p: Principal | None, per: Period, s: dict[str, Any],
+                  branches: list[str]) -> dict[str, Any]:
+    """``_scan`` on columns: one fetch of the facts, the predicates per attribute combination, numpy sums."""
+    with _analytic(session):
+        fa = columnar.fetch(session, _facts(session, p, per, s["basis"], s["outcomes"]), FACT_ATTRS, UNITS["grid"])
+    resp_names = _branch_names(s, "resp")
+    per_branch = {b: _branch_names(s, b) for b in branches if b != "resp"}
+    if "resp" in branches:  # summed from the grid counts: make sure the grid branch carries them
+        per_branch["grid"] = list(dict.fromkeys([*per_branch.get("grid", []), *resp_names]))
+    names = list(dict.fromkeys(n for ns in per_branch.values() for n in ns))
+    truth = columnar.truth(session, FACT_ATTRS, fa.combos, {n: COUNTS[n].pred for n in names})
+    at = {n: i for i, n in enumerate(names)}
+
+    def sums(b: str, keys: Any) -> tuple[list[Any], Any]:
+        values, kinv = columnar.dense(keys)
+        return values.tolist(), columnar.group(kinv, len(values), fa.combo, truth[:, [at[n] for n in per_branch[b]]])
+
+    def as_dicts(b: str, keys: list[Any], m: Any) -> dict[Any, dict[str, int]]:
+        return {k: dict(zip(per_branch[b], r, strict=True)) for k, r in zip(keys, m.tolist(), strict=True)}
+
+    out: dict[str, Any] = {}
+    if "grid" in per_branch:
+        codes, ginv = columnar.dense_codes(fa.grid)
+        gm = columnar.group(ginv, len(codes), fa.combo, truth[:, [at[n] for n in per_branch["grid"]]])
+        gcodes = [c.decode() if isinstance(c, bytes) else c for c in codes.tolist()]
+        if "grid" in branches:
+            gnames = _branch_names(s, "grid")
+            out["grid"] = GridCounts(gnames, gcodes, gm[:, [per_branch["grid"].index(n) for n in gnames]])
+        if "resp" in branches:
+            out["resp"] = _resp_counts(session, per, gcodes, gm[:, [per_branch["grid"].index(n) for n in resp_names]],
+                                       resp_names)
+    if "dept" in per_branch:
+        k, m = sums("dept", fa.dept)
+        out["dept"] = as_dicts("dept", [None if x < 0 else x for x in k], m)
+    if "reporter" in per_branch:
+        k, m = sums("reporter", fa.reporter)
+        out["reporter"] = as_dicts("reporter", [None if x < 0 else x for x in k], m)
+    if "post" in per_branch:
+        role = next(a for a in FACT_ATTRS if a.name == "actor_role")
+        k, m = sums("post", (fa.actor + 1) * role.base + fa.role)
+        keys = [(role.decode(x % role.base), None if x // role.base == 0 else x // role.base - 1) for x in k]
+        out["post"] = as_dicts("post", keys, m)
+    return out
+
+
+def _resp_counts(session: Session, per: Period, codes: list[str], m: Any,
+                 names: list[str]) -> dict[Any, dict[str, int]]:
+    """Per collector, the counts of the unit grids of the responsibility grids assigned during the period
+    (each (collector, grid) once). ~127k cells in a large city: on PostgreSQL each collector's cells come as
+    one packed string of fixed-width codes, matched to the grid rows with a binary search."""
+    width = UNITS["grid"]
+    pairs = _responsibility(per).distinct().subquery("pairs")
+    per_user: list[tuple[int, Any]] = []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(select(pairs.c.user_id, func.bool_and(func.octet_length(pairs.c.grid_code) == width),
+                                      func.string_agg(func.convert_to(pairs.c.grid_code, "UTF8"),
+                                                      literal_column("''::bytea")))
+                               .group_by(pairs.c.user_id)).all()
+        if all(r[1] for r in rows):
+            per_user = [(r[0], np.frombuffer(r[2], dtype=f"S{width}")) for r in rows]
+    if not per_user:
+        grids_of: dict[int, list[str]] = defaultdict(list)
+        for uid, g in session.execute(select(pairs.c.user_id, pairs.c.grid_code)).all():
+            grids_of[uid].append(g)
+        per_user = [(uid, np.array(gs, dtype=str)) for uid, gs in grids_of.items()]
+    if not codes or not per_user:
+        return {}
+    packed = per_user[0][1].dtype.kind == "S"
+    table = np.array([c.encode() for c in codes] if packed else codes)
+    order = np.argsort(table)
+    ordered = table[order]
+    out: dict[Any, dict[str, int]] = {}
+    for uid, gs in per_user:
+        common = np.promote_types(ordered.dtype, gs.dtype)  # the longer width: no code is cut
+        pos = np.minimum(np.searchsorted(ordered.astype(common), gs.astype(common)), len(ordered) - 1)
+        gs = gs.astype(common)
+        hit = order[pos[ordered[pos].astype(common) == gs]]
+        out[uid] = dict(zip(names, m[hit].sum(axis=0).tolist(), strict=True))
     return out
 
 
