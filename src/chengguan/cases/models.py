@@ -134,6 +134,8 @@ class CaseEvent(Base):
         # The few events that undo an earlier 立案 (作废, 退回受理) or 派遣 (回退 approved): the evaluation's
         # 准确立案/准确派遣 look them up per case with a hash join instead of probing every case.
         Index("ix_case_events_undo", "case_id", "seq", postgresql_where=UNDO_SQL, sqlite_where=UNDO_SQL),
+        # … and by time: a period's evaluation (by report time) reads only those from the period's start on.
+        Index("ix_case_events_undo_at", "at", postgresql_where=UNDO_SQL, sqlite_where=UNDO_SQL),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

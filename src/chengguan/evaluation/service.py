@@ -295,10 +295,13 @@ def _facts(session: Session, p: Principal | None, per: Period, basis: str, outco
         dept = func.coalesce(CaseEvent.department_id, CaseEvent.case_department_id)
         fb_ok = case((CaseEvent.action == "close", CaseEvent.feedback_met), else_=None)
         reg_undo = and_(F.from_status == "registered", F.to_status.in_(("voided", "reported")))
-        undo = (select(F.case_id, func.max(case((reg_undo, F.seq), else_=None)).label("reg"),
-                       func.max(case((and_(F.from_status == "dispatched", F.to_status == "registered"), F.seq),
-                                     else_=None)).label("disp"))
-                .where(UNDO_SQL).group_by(F.case_id).subquery("undo"))
+        undo_sel = (select(F.case_id, func.max(case((reg_undo, F.seq), else_=None)).label("reg"),
+                           func.max(case((and_(F.from_status == "dispatched", F.to_status == "registered"), F.seq),
+                                         else_=None)).label("disp"))
+                    .where(UNDO_SQL).group_by(F.case_id))
+        if basis != "due":  # by report time every event of the period's cases is from the start on (see below)
+            undo_sel = undo_sel.where(F.at >= per.since)
+        undo = undo_sel.subquery("undo")
         undone = case((CaseEvent.action == "register", func.coalesce(undo.c.reg > CaseEvent.seq, False)),
                       (CaseEvent.action == "dispatch", func.coalesce(undo.c.disp > CaseEvent.seq, False)),
                       else_=False)
