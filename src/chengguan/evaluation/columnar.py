@@ -137,7 +137,7 @@ def _pg_columns(session: Session, f: Any, attrs: Sequence[Attr], grid_width: int
     stmt = sa_select(
         func.count(), func.bool_and(func.octet_length(f.c.grid_code) == grid_width),
         func.bool_and(and_(*guards)) if guards else literal(True),
-        func.string_agg(func.convert_to(f.c.grid_code, "UTF8"), joined),
+        func.string_agg(func.textsend(f.c.grid_code), joined),
         *[packed(cast(func.coalesce(c, -1), BigInteger), "int8send") for c in (f.c.dept, f.c.actor_id,
                                                                                 f.c.reporter_user_id)],
         *[packed(hashed(a), "int4send") for a in texts], packed(cast(flag_code, SmallInteger), "int2send"))
