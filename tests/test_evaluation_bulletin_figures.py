@@ -63,3 +63,36 @@ def test_bulletin_figures_equal_the_log_and_the_evaluation(db_session: Any) -> N
     for name, e in streets.items():  # each street's row: its name … its composite
         assert re.search(rf"<td>{re.escape(name)}</td>(?:(?!</tr>).)*<td class=\"n\">"
                          rf"{re.escape(num(e['composite']))}</td>", html, re.S), name
+
+
+def test_bulletin_report_mix_and_timeliness_equal_the_log(db_session: Any) -> None:
+    """Categories, channels and hot grids (one grouped statement) and the on-time/late 处置 split, counted here
+    from the month's report and feedback events."""
+    from collections import Counter
+
+    from chengguan.cases.models import Case
+
+    s = db_session
+    bulk.generate(s, cases=900, days=60, seed=4, end=datetime(2026, 11, 20, 8, 0, tzinfo=UTC), chunk=300)
+    per = fx.parse_period(PERIOD)
+    in_month = (CaseEvent.at >= per.since, CaseEvent.at < per.until)
+    reports = s.execute(select(Case.kind, Case.category_code, Case.channel, Case.grid_code)
+                        .join(CaseEvent, CaseEvent.case_id == Case.id)
+                        .where(CaseEvent.action == "report", *in_month)).all()
+    assert len(reports) > 300
+    cats = Counter((k, c) for k, c, _, _ in reports)
+    chans = Counter(ch for _, _, ch, _ in reports)
+    grids = Counter(g for *_, g in reports)
+    data = service.gather(s, PERIOD)
+    got = data["categories"]
+    assert [c["count"] for c in got] == sorted(cats.values(), reverse=True)[:10]
+    assert all(cats[(c["kind"], c["code"])] == c["count"] for c in got)
+    assert {c["channel"]: c["count"] for c in data["channels"]} == dict(chans)
+    hot = data["_hot_geoms"]
+    assert len(hot) == min(300, len(grids)) and all(grids[h["code"]] == h["count"] for h in hot)
+    assert [h["count"] for h in hot] == sorted(grids.values(), reverse=True)[:len(hot)]
+    met = Counter(m for (m,) in s.execute(select(CaseEvent.met_deadline).where(CaseEvent.action == "feedback",
+                                                                                  *in_month)))
+    vol = data["volumes"]
+    assert (vol["disposed_on_time"], vol["disposed_late"], vol["disposed"]) == (met[True], met[False], sum(met.values()))
+    assert met[True] and met[False]

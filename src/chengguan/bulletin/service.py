@@ -18,7 +18,7 @@ from typing import Any, cast
 import jinja2
 import shapely
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import String, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.principal import Principal
@@ -95,50 +95,53 @@ def _daily(session: Session, per: fx.Period) -> dict[str, Any]:
 def _volumes(session: Session, per: fx.Period) -> dict[str, int]:
     actions = ("report", "register", "dispatch", "feedback", "close", "self-dispose", "void", "reject",
                "approve-extension", "urge")  # listed: the (action, at) index serves the period filter
-    rows = dict(session.execute(select(CaseEvent.action, func.count()).where(
+    by = session.execute(select(CaseEvent.action, CaseEvent.met_deadline, func.count()).where(
         CaseEvent.action.in_(actions), CaseEvent.at >= per.since, CaseEvent.at < per.until)
-        .group_by(CaseEvent.action)).all())
-    late = int(session.scalar(select(func.count()).select_from(CaseEvent).where(
-        CaseEvent.at >= per.since, CaseEvent.at < per.until, CaseEvent.action == "feedback",
-        CaseEvent.met_deadline.is_(False))) or 0)
-    ontime = int(session.scalar(select(func.count()).select_from(CaseEvent).where(
-        CaseEvent.at >= per.since, CaseEvent.at < per.until, CaseEvent.action == "feedback",
-        CaseEvent.met_deadline.is_(True))) or 0)
+        .group_by(CaseEvent.action, CaseEvent.met_deadline)).all()
+    rows: dict[str, int] = {}
+    for action, _, n in by:
+        rows[action] = rows.get(action, 0) + int(n)
+    feedback = {met: int(n) for action, met, n in by if action == "feedback"}
     g = lambda k: int(rows.get(k, 0))  # noqa: E731
     return {"reported": g("report"), "registered": g("register"), "dispatched": g("dispatch"),
-            "disposed": g("feedback"), "disposed_on_time": ontime, "disposed_late": late,
+            "disposed": g("feedback"), "disposed_on_time": feedback.get(True, 0),
+            "disposed_late": feedback.get(False, 0),
             "closed": g("close") + g("self-dispose"), "self_disposed": g("self-dispose"),
             "voided": g("void"), "rejected": g("reject"), "extensions": g("approve-extension"),
             "urged": g("urge")}
 
 
-def _categories(session: Session, per: fx.Period, limit: int = 10) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(Case.kind, Case.category_code, func.count().label("n")).select_from(CaseEvent)
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.action == "report", CaseEvent.at >= per.since, CaseEvent.at < per.until)
-        .group_by(Case.kind, Case.category_code).order_by(func.count().desc(), Case.category_code).limit(limit)).all()
-    names = {(k, c): n for k, c, n in session.execute(select(Category.kind, Category.code, Category.name))}
-    return [{"code": c, "name": names.get((k, c), c), "kind": k, "count": int(n)} for k, c, n in rows]
-
-
-def _channels(session: Session, per: fx.Period) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(Case.channel, func.count()).select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.action == "report", CaseEvent.at >= per.since, CaseEvent.at < per.until)
-        .group_by(Case.channel).order_by(func.count().desc())).all()
-    return [{"channel": c, "label": CHANNEL_LABELS.get(c, c), "count": int(n)} for c, n in rows]
-
-
-def _hot_grids(session: Session, per: fx.Period, limit: int = 300) -> list[dict[str, Any]]:
-    counts = (select(Case.grid_code.label("g"), func.count().label("n")).select_from(CaseEvent)
-              .join(Case, Case.id == CaseEvent.case_id)
-              .where(CaseEvent.action == "report", CaseEvent.at >= per.since, CaseEvent.at < per.until)
-              .group_by(Case.grid_code).order_by(func.count().desc(), Case.grid_code).limit(limit).subquery())
-    rows = session.execute(select(counts.c.g, counts.c.n, UnitGrid.name, UnitGrid.geom)
-                           .join(UnitGrid, UnitGrid.code == counts.c.g).order_by(counts.c.n.desc(), counts.c.g))
-    return [{"code": g, "count": int(n), "name": name, "geom": geom}
-            for g, n, name, geom in cast("list[tuple[str, int, str, Any]]", rows.all())]
+def _report_mix(session: Session, per: fx.Period, top: int = 10,
+                hot: int = 300) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The month's reports by category (top ``top``), by channel, and the ``hot`` grids with most reports:
+    ONE join of the month's report events to their cases (a materialised CTE), grouped three ways — three
+    separate joins cost ~0.5 s each at 1M cases."""
+    rep = (select(Case.kind, Case.category_code, Case.channel, Case.grid_code).select_from(CaseEvent)
+           .join(Case, Case.id == CaseEvent.case_id)
+           .where(CaseEvent.action == "report", CaseEvent.at >= per.since, CaseEvent.at < per.until)
+           .cte("rep").prefix_with("MATERIALIZED"))
+    n = func.count().label("n")
+    parts = [
+        select(literal("cat").label("b"), rep.c.kind.label("k1"), rep.c.category_code.label("k2"), n)
+        .group_by(rep.c.kind, rep.c.category_code).order_by(n.desc(), rep.c.category_code).limit(top),
+        select(literal("chan").label("b"), rep.c.channel.label("k1"), literal(None, String).label("k2"), n)
+        .group_by(rep.c.channel),
+        select(literal("grid").label("b"), rep.c.grid_code.label("k1"), literal(None, String).label("k2"), n)
+        .group_by(rep.c.grid_code).order_by(n.desc(), rep.c.grid_code).limit(hot),
+    ]
+    out: dict[str, list[tuple[Any, Any, int]]] = {"cat": [], "chan": [], "grid": []}
+    for b, k1, k2, cnt in session.execute(union_all(*[p.subquery().select() for p in parts])).all():
+        out[b].append((k1, k2, int(cnt)))
+    names = {(k, c): nm for k, c, nm in session.execute(select(Category.kind, Category.code, Category.name))}
+    cats = [{"code": c, "name": names.get((k, c), c), "kind": k, "count": cnt}
+            for k, c, cnt in sorted(out["cat"], key=lambda r: (-r[2], r[1]))]
+    chans = [{"channel": c, "label": CHANNEL_LABELS.get(c, c), "count": cnt}
+             for c, _, cnt in sorted(out["chan"], key=lambda r: (-r[2], r[0]))]
+    top_grids = sorted(out["grid"], key=lambda r: (-r[2], r[0]))
+    info = {code: (name, geom) for code, name, geom in session.execute(
+        select(UnitGrid.code, UnitGrid.name, UnitGrid.geom).where(UnitGrid.code.in_([g for g, _, _ in top_grids])))}
+    grids = [{"code": g, "count": cnt, "name": info[g][0], "geom": info[g][1]} for g, _, cnt in top_grids if g in info]
+    return cats, chans, grids
 
 
 def _rings(geom: Any) -> list[Any]:
@@ -194,9 +197,7 @@ def gather(session: Session, period: str | None) -> dict[str, Any]:
     vol = _volumes(session, per)
     pvol = _volumes(session, prev)
     daily = _daily(session, per)
-    cats = _categories(session, per)
-    chans = _channels(session, per)
-    hot = _hot_grids(session, per)
+    cats, chans, hot = _report_mix(session, per)
     full = evaluation.evaluate_all(session, None, per.key, units=("street", "district"), posts=False)
     streets, districts, depts = full["region"]["street"], full["region"]["district"], full["department"]
     from chengguan.assessment import service as assessment
