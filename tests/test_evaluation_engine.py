@@ -146,9 +146,8 @@ def test_fast_path_transport_and_odd_values(history: Any, monkeypatch: pytest.Mo
     """PostgreSQL sends the facts as packed fixed-width columns (numpy reads them in place); a grid code of
     another length breaks the fixed layout and the plain-rows fetch takes over; a role outside the vocabulary
     is coded 'other'. Each way the counts equal the reference."""
-    from chengguan.evaluation import columnar
-
     from casehelpers import is_pg
+    from chengguan.evaluation import columnar
 
     s = history
     seen: list[bool] = []
