@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from chengguan.cases.models import Case, CaseEvent
 from chengguan.demo import bulk
@@ -151,14 +151,14 @@ def test_fast_path_transport_and_odd_values(history: Any, monkeypatch: pytest.Mo
 
     s = history
     seen: list[bool] = []
-    real = columnar._pg_columns
+    real = columnar._pg_decode
 
     def spy(*a: Any, **k: Any) -> Any:
         out = real(*a, **k)
         seen.append(out is not None)
         return out
 
-    monkeypatch.setattr(columnar, "_pg_columns", spy)
+    monkeypatch.setattr(columnar, "_pg_decode", spy)
     _same(ev.evaluate_all(s, None, "2026-10"), ev.evaluate_all(s, None, "2026-10", reference=True))
     assert seen == ([True] if is_pg(s) else [])
     first = s.scalars(select(Case).where(Case.reported_at >= datetime(2026, 10, 5, tzinfo=UTC),
@@ -197,3 +197,43 @@ def test_columnar_codes_and_groups() -> None:
     grid = np.array([b"320614001001002", b"320614001001001", b"320614001001002", b"9"], dtype="S15")
     codes, ginv = columnar.dense_codes(grid)
     assert (codes[ginv] == grid).all() and len(codes) == 3
+
+
+def test_parallel_halves_in_one_snapshot(engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL, a transaction that has written nothing (a GET): the two halves of the facts are computed at once
+    on two helper connections in the session's snapshot, and the result equals the reference. The committed demo
+    history of the test database is the data; REPEATABLE READ keeps both derivations on one snapshot while other
+    tests write (and roll back) beside it."""
+    from sqlalchemy.orm import Session
+
+    from casehelpers import is_pg
+    from chengguan.core import clock
+    from chengguan.evaluation import columnar
+
+    if not is_pg(engine):
+        pytest.skip("parallel halves are a PostgreSQL feature; SQLite reads in one statement")
+    used: list[int] = []
+    real = columnar._pg_parallel
+
+    def spy(*a: Any, **k: Any) -> Any:
+        out = real(*a, **k)
+        used.append(len(out) if out is not None else 0)
+        return out
+
+    monkeypatch.setattr(columnar, "_pg_parallel", spy)
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        s = Session(bind=conn)
+        last = s.scalar(select(func.max(Case.reported_at)))
+        assert last is not None
+        period = clock.local(last).strftime("%Y-%m")
+        fast = ev.evaluate_all(s, None, period)
+        assert used == [2]
+        assert sum(r["counts"]["reports"] for r in fast["region"]["district"]) > 0
+        _same(fast, ev.evaluate_all(s, None, period, reference=True))
+        s.execute(update(Case).where(Case.id == -1).values(grid_code="x"))  # a write (of nothing) …
+        s.execute(text("SELECT txid_current()"))  # … and an assigned transaction id: serial from now on
+        used.clear()
+        _same(ev.evaluate_all(s, None, period), ev.evaluate_all(s, None, period, reference=True))
+        assert used == [0]
+        s.rollback()

@@ -11,6 +11,7 @@ DISTINCT combinations of those attributes (a VALUES list), and numpy sums each c
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -80,19 +81,30 @@ class Facts:
     combos: list[tuple[Any, ...]]  # decoded attribute values per combination
 
 
-def fetch(session: Session, facts_sel: Any, attrs: Sequence[Attr], grid_width: int) -> Facts:
-    f = facts_sel.subquery("facts")
+def fetch(session: Session, facts_sel: Any, attrs: Sequence[Attr], grid_width: int,
+          parts: Sequence[Any] = (), settings: dict[str, str] | None = None) -> Facts:
+    """The facts of ``facts_sel`` as columns. ``parts``: the same facts split into disjoint selects; on
+    PostgreSQL, when the session's transaction has written nothing, they are fetched at once on their own
+    connections, all in the session's snapshot (see ``_pg_parallel``). ``settings``: ``set_config`` for the
+    helper connections (the caller applies them to the session's)."""
     arrays = None
     if session.get_bind().dialect.name == "postgresql":
-        arrays = _pg_columns(session, f, attrs, grid_width)
+        rows = _pg_parallel(session, [p.subquery("facts") for p in parts], attrs, grid_width, settings or {})
+        if rows is None:
+            rows = [_pg_execute(session.connection().connection.driver_connection,
+                                _pg_sql(session, facts_sel.subquery("facts"), attrs, grid_width))]
+        decoded = [_pg_decode(session, r, attrs, grid_width) for r in rows]
+        if all(d is not None for d in decoded):
+            arrays = tuple(np.concatenate([d[i] for d in decoded if d is not None]) for i in range(5))
     if arrays is None:
-        rows = session.execute(sa_select(
+        f = facts_sel.subquery("facts")
+        plain = session.execute(sa_select(
             f.c.grid_code, cast(func.coalesce(f.c.dept, -1), BigInteger),
             cast(func.coalesce(f.c.actor_id, -1), BigInteger), cast(func.coalesce(f.c.reporter_user_id, -1),
                                                                     BigInteger),
             *[a.code(f.c[a.name]) for a in attrs])).all()
-        grid = np.array([r[0] for r in rows], dtype=str)
-        ints = np.array([r[1:] for r in rows], dtype=np.int64).reshape(len(rows), 3 + len(attrs))
+        grid = np.array([r[0] for r in plain], dtype=str)
+        ints = np.array([r[1:] for r in plain], dtype=np.int64).reshape(len(plain), 3 + len(attrs))
         arrays = (grid, ints[:, 0], ints[:, 1], ints[:, 2], ints[:, 3:])
     grid, dept, actor, reporter, codes = arrays
     key = np.zeros(len(grid), dtype=np.int64)
@@ -111,13 +123,12 @@ def fetch(session: Session, facts_sel: Any, attrs: Sequence[Attr], grid_width: i
     return Facts(len(grid), grid, dept, actor, role, reporter, inv.reshape(-1), combos)
 
 
-def _pg_columns(session: Session, f: Any, attrs: Sequence[Attr], grid_width: int) -> tuple[Any, ...] | None:
+def _pg_sql(session: Session, f: Any, attrs: Sequence[Attr], grid_width: int) -> str:
     """PostgreSQL: the facts in ONE row of aggregates, each column packed into a bytea of fixed-width values
     (``string_agg`` of ``int8send`` …; one aggregate state fills them in the same row order), read by numpy in
     place — a row per event through the driver costs ~7 µs of Python each. Texts travel as ``hashtext``
     (cheap, unlike a CASE over the vocabulary) and are decoded against the vocabulary's hashes; ``guard``
-    attributes check that no value outside the vocabulary shares a hash with it. ``None`` (the caller fetches
-    plain rows) when a grid code is not ``grid_width`` bytes or that check fails."""
+    attributes check that no value outside the vocabulary shares a hash with it."""
     texts = [a for a in attrs if a.vocab is not None]
     flags = [a for a in attrs if a.vocab is None]
     joined = literal_column("''::bytea")
@@ -141,20 +152,91 @@ def _pg_columns(session: Session, f: Any, attrs: Sequence[Attr], grid_width: int
         *[packed(cast(func.coalesce(c, -1), BigInteger), "int8send") for c in (f.c.dept, f.c.actor_id,
                                                                                 f.c.reporter_user_id)],
         *[packed(hashed(a), "int4send") for a in texts], packed(cast(flag_code, SmallInteger), "int2send"))
-    conn = session.connection()
     # literal values: the planner folds hashtext('…') of the vocabulary and hashes the IN lists
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    with conn.connection.driver_connection.cursor(binary=True) as cur:
-        cur.execute(sql.replace("%", "%%"))
+    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    return sql.replace("%", "%%")
+
+
+def _pg_execute(driver: Any, sql: str) -> tuple[Any, ...]:
+    with driver.cursor(binary=True) as cur:
+        cur.execute(sql)
         row = cur.fetchone()
     assert row is not None
+    return tuple(row)
+
+
+def _pg_parallel(session: Session, parts: list[Any], attrs: Sequence[Attr], grid_width: int,
+                 settings: dict[str, str]) -> list[tuple[Any, ...]] | None:
+    """The parts' packed rows, each computed on its own connection at the same time (a month at 1M cases is
+    ~1.5 s of one backend; two cores halve it), in the session's snapshot (``pg_export_snapshot`` / ``SET
+    TRANSACTION SNAPSHOT``: the helpers see exactly what the session sees). ``None`` — do it serially on the
+    session — for fewer than two parts, or when the session's transaction has written anything (another
+    connection cannot see uncommitted rows), or when a helper connection cannot be had."""
+    if len(parts) < 2:
+        return None
+    conn = session.connection()
+    if conn.exec_driver_sql("SELECT txid_current_if_assigned()").scalar() is not None:
+        return None
+    # One parallel evaluation per process at a time: at most two extra pooled connections, so requests that
+    # each hold one can never all wait for helpers (the others run serially meanwhile).
+    if not _PARALLEL.acquire(blocking=False):
+        return None
+    try:
+        return _pg_helpers(session, parts, attrs, grid_width, settings)
+    finally:
+        _PARALLEL.release()
+
+
+_PARALLEL = threading.BoundedSemaphore(1)
+
+
+def _pg_helpers(session: Session, parts: list[Any], attrs: Sequence[Attr], grid_width: int,
+                settings: dict[str, str]) -> list[tuple[Any, ...]]:
+    conn = session.connection()
+    snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+    sqls = [_pg_sql(session, p, attrs, grid_width) for p in parts]
+    engine = conn.engine
+
+    def work(sql: str) -> tuple[Any, ...]:
+        import psycopg
+
+        raw = engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            assert driver is not None
+            driver.rollback()
+            before = driver.isolation_level
+            driver.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            try:
+                with driver.cursor() as cur:
+                    cur.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                    for k, v in settings.items():
+                        cur.execute("SELECT set_config(%s, %s, true)", (k, v))
+                return _pg_execute(driver, sql)
+            finally:
+                driver.rollback()
+                driver.isolation_level = before
+        finally:
+            raw.close()
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(sqls)) as pool:
+        return list(pool.map(work, sqls))
+
+
+def _pg_decode(session: Session, row: tuple[Any, ...], attrs: Sequence[Attr],
+               grid_width: int) -> tuple[Any, ...] | None:
+    """numpy columns of one packed row; ``None`` (the caller fetches plain rows) when a grid code is not
+    ``grid_width`` bytes or a value outside a vocabulary shares a hash with it."""
+    texts = [a for a in attrs if a.vocab is not None]
+    flags = [a for a in attrs if a.vocab is None]
     n, fixed, exact = row[0], row[1], row[2]
     if not n:
         return (np.zeros(0, f"S{grid_width}"), *[np.zeros(0, np.int64)] * 3, np.zeros((0, len(attrs)), np.int16))
     if not fixed or not exact:
         return None
-    vocab_hashes = session.execute(sa_select(*[func.hashtext(literal(v)) for a in texts for v in a.vocab or ()])
-                                   ).one()
+    vocab_hashes = _vocab_hashes(session, texts)
     grid = np.frombuffer(row[3], dtype=f"S{grid_width}")
     ints = [np.frombuffer(b, dtype=">i8").astype(np.int64) for b in row[4:7]]
     codes = np.zeros((n, len(attrs)), dtype=np.int16)
@@ -175,6 +257,10 @@ def _pg_columns(session: Session, f: Any, attrs: Sequence[Attr], grid_width: int
     for i, a in enumerate(flags):
         codes[:, attrs.index(a)] = (fl // (3 ** i)) % 3
     return grid, ints[0], ints[1], ints[2], codes
+
+
+def _vocab_hashes(session: Session, texts: Sequence[Attr]) -> tuple[Any, ...]:
+    return tuple(session.execute(sa_select(*[func.hashtext(literal(v)) for a in texts for v in a.vocab or ()])).one())
 
 
 _TRUTH: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], tuple[int, ...]]] = {}
