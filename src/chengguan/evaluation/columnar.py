@@ -82,14 +82,21 @@ class Facts:
 
 
 def fetch(session: Session, facts_sel: Any, attrs: Sequence[Attr], grid_width: int,
-          parts: Sequence[Any] = (), settings: dict[str, str] | None = None) -> Facts:
+          parts: Sequence[Any] = (), settings: dict[str, str] | None = None,
+          meanwhile: Callable[[], None] = lambda: None) -> Facts:
     """The facts of ``facts_sel`` as columns. ``parts``: the same facts split into disjoint selects; on
     PostgreSQL, when the session's transaction has written nothing, they are fetched at once on their own
     connections, all in the session's snapshot (see ``_pg_parallel``). ``settings``: ``set_config`` for the
-    helper connections (the caller applies them to the session's)."""
+    helper connections (the caller applies them to the session's). ``meanwhile`` runs on the session while
+    the helpers work (or after the facts, without them)."""
     arrays = None
+    rows = None
     if session.get_bind().dialect.name == "postgresql":
-        rows = _pg_parallel(session, [p.subquery("facts") for p in parts], attrs, grid_width, settings or {})
+        rows = _pg_parallel(session, [p.subquery("facts") for p in parts], attrs, grid_width, settings or {},
+                            meanwhile)
+    if rows is None:
+        meanwhile()
+    if session.get_bind().dialect.name == "postgresql":
         if rows is None:
             rows = [_pg_execute(session.connection().connection.driver_connection,
                                 _pg_sql(session, facts_sel.subquery("facts"), attrs, grid_width))]
@@ -166,15 +173,17 @@ def _pg_execute(driver: Any, sql: str) -> tuple[Any, ...]:
 
 
 def _pg_parallel(session: Session, parts: list[Any], attrs: Sequence[Attr], grid_width: int,
-                 settings: dict[str, str]) -> list[tuple[Any, ...]] | None:
+                 settings: dict[str, str], meanwhile: Callable[[], None]) -> list[tuple[Any, ...]] | None:
     """The parts' packed rows, each computed on its own connection at the same time (a month at 1M cases is
     ~1.5 s of one backend; two cores halve it), in the session's snapshot (``pg_export_snapshot`` / ``SET
     TRANSACTION SNAPSHOT``: the helpers see exactly what the session sees). ``None`` — do it serially on the
-    session — for fewer than two parts, or when the session's transaction has written anything (another
-    connection cannot see uncommitted rows), or when a helper connection cannot be had."""
+    session — for fewer than two parts, inside a SAVEPOINT, when the session's transaction has written anything
+    (another connection cannot see uncommitted rows), or while another evaluation of this process has helpers."""
     if len(parts) < 2:
         return None
     conn = session.connection()
+    if conn.in_nested_transaction():  # PostgreSQL cannot export a snapshot from inside a SAVEPOINT
+        return None
     if conn.exec_driver_sql("SELECT txid_current_if_assigned()").scalar() is not None:
         return None
     # One parallel evaluation per process at a time: at most two extra pooled connections, so requests that
@@ -182,7 +191,7 @@ def _pg_parallel(session: Session, parts: list[Any], attrs: Sequence[Attr], grid
     if not _PARALLEL.acquire(blocking=False):
         return None
     try:
-        return _pg_helpers(session, parts, attrs, grid_width, settings)
+        return _pg_helpers(session, parts, attrs, grid_width, settings, meanwhile)
     finally:
         _PARALLEL.release()
 
@@ -191,7 +200,7 @@ _PARALLEL = threading.BoundedSemaphore(1)
 
 
 def _pg_helpers(session: Session, parts: list[Any], attrs: Sequence[Attr], grid_width: int,
-                settings: dict[str, str]) -> list[tuple[Any, ...]]:
+                settings: dict[str, str], meanwhile: Callable[[], None]) -> list[tuple[Any, ...]]:
     conn = session.connection()
     snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
     sqls = [_pg_sql(session, p, attrs, grid_width) for p in parts]
@@ -222,7 +231,9 @@ def _pg_helpers(session: Session, parts: list[Any], attrs: Sequence[Attr], grid_
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=len(sqls)) as pool:
-        return list(pool.map(work, sqls))
+        futures = [pool.submit(work, sql) for sql in sqls]
+        meanwhile()
+        return [f.result() for f in futures]
 
 
 def _pg_decode(session: Session, row: tuple[Any, ...], attrs: Sequence[Attr],
