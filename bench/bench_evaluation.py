@@ -10,6 +10,10 @@ the month (median of ``--runs`` after one warm-up, report basis and due basis), 
 and DuckDB over the cases and case_events exported to CSV with the same grid/department/post aggregates
 (window functions over the raw log). ``--reuse`` first runs ``chengguan db upgrade`` (a database built by an older
 version gets the 0860 backfill, timed). Prints a Markdown table; JSON to bench/out/evaluation.json.
+
+PostgreSQL's CPU is summed over every postgres process (the evaluation computes its facts on two helper
+connections). Give the server a ``shared_buffers`` that holds the month's working set (4GB was used, see
+docs/performance/evaluation.md): with 128 MB the kernel's page cache decides, and some VMs drop it within seconds.
 """
 
 from __future__ import annotations
