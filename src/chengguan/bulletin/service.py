@@ -130,7 +130,8 @@ def _report_mix(session: Session, per: fx.Period, top: int = 10,
         .group_by(rep.c.grid_code).order_by(n.desc(), rep.c.grid_code).limit(hot),
     ]
     out: dict[str, list[tuple[Any, Any, int]]] = {"cat": [], "chan": [], "grid": []}
-    for b, k1, k2, cnt in session.execute(union_all(*[p.subquery().select() for p in parts])).all():
+    for row in session.execute(union_all(*[p.subquery().select() for p in parts])).all():
+        b, k1, k2, cnt = cast("tuple[str, Any, Any, int]", tuple(row))
         out[b].append((k1, k2, int(cnt)))
     names = {(k, c): nm for k, c, nm in session.execute(select(Category.kind, Category.code, Category.name))}
     cats = [{"code": c, "name": names.get((k, c), c), "kind": k, "count": cnt}

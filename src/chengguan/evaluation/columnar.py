@@ -138,7 +138,7 @@ def _pg_sql(session: Session, f: Any, attrs: Sequence[Attr], grid_width: int) ->
     attributes check that no value outside the vocabulary shares a hash with it."""
     texts = [a for a in attrs if a.vocab is not None]
     flags = [a for a in attrs if a.vocab is None]
-    joined = literal_column("''::bytea")
+    joined: Any = literal_column("''::bytea")
 
     def packed(expr: Any, send: str) -> Any:
         return func.string_agg(getattr(func, send)(expr), joined)

@@ -500,7 +500,8 @@ def _resp_cells(session: Session, per: Period) -> list[tuple[int, Any]]:
         if all(r[1] for r in rows):
             return [(r[0], np.frombuffer(r[2], dtype=f"S{width}")) for r in rows]
     grids_of: dict[int, list[str]] = defaultdict(list)
-    for uid, g in session.execute(select(pairs.c.user_id, pairs.c.grid_code)).all():
+    for row in session.execute(select(pairs.c.user_id, pairs.c.grid_code)).all():
+        uid, g = typed("tuple[int, str]", tuple(row))
         grids_of[uid].append(g)
     return [(uid, np.array(gs, dtype=str)) for uid, gs in grids_of.items()]
 
