@@ -54,6 +54,7 @@ def load(session: Session, ctx: Any) -> dict[str, int]:
     ec = service.decide(session, lead, cid, opinion="同意", at=at)
     doc_id = session.scalar(select(EnforcementDocument.id).where(EnforcementDocument.case_id == cid,
                                                                  EnforcementDocument.doc_type == "penalty_decision"))
+    assert doc_id is not None  # decide() issued the decision
     service.serve(session, o1, cid, document_id=doc_id, method="direct", recipient=ec.party_name,
                   signed_by=ec.party_name, at=at)
     service.publish(session, o1, cid, at=at + timedelta(days=1))

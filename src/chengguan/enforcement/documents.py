@@ -175,7 +175,8 @@ def _users(session: Session, ids: list[Any]) -> str:
     for person, number in session.execute(select(Person.user_id, Certificate.number)
                                           .join(Certificate, Certificate.person_id == Person.id)
                                           .where(Person.user_id.in_(ids))):
-        certs.setdefault(person, number)
+        if person is not None:
+            certs.setdefault(person, number)
     return "、".join(f"{users.get(i, i)}（执法证号{certs[i]}）" if i in certs else str(users.get(i, i)) for i in ids)
 
 

@@ -99,7 +99,8 @@ def choose_discretion(session: Session, power_code: str, facts: dict[str, Any], 
         from chengguan.core.errors import Invalid
 
         raise Invalid(f"未知的裁量情节字段：{sorted(unknown)}", code="bad_discretion_facts", details=sorted(known))
-    kw = {k: (frozenset(v) if k in ("flags", "aggravating", "mitigating") else v) for k, v in facts.items()}
+    kw: dict[str, Any] = {k: (frozenset(v) if k in ("flags", "aggravating", "mitigating") else v)
+                          for k, v in facts.items()}
     out = choose(session, power_code, facts=DiscretionFacts(**kw), at=clock.local(at).date())
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in out.as_dict().items()}
 

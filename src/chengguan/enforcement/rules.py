@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar as _calendar
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -112,9 +113,10 @@ def end_of_local_day(at: datetime) -> datetime:
     return datetime.combine(loc.date(), time(23, 59, 59), tzinfo=loc.tzinfo).astimezone(at.tzinfo)
 
 
-def work_days(session: Session, start: datetime, n: float) -> datetime:
-    """End of the n-th working day after ``start`` (APL art 85: 二日、三日、五日、七日 are working days)."""
-    return end_of_local_day(worktime.add(session, start, float(n), "work_day"))
+def work_days(session: Session, start: datetime, n: object) -> datetime:
+    """End of the n-th working day after ``start`` (APL art 85: 二日、三日、五日、七日 are working days); ``n`` as
+    a setting holds it (a number)."""
+    return end_of_local_day(worktime.add(session, start, float(cast(Any, n)), "work_day"))
 
 
 def days(start: datetime, n: int) -> datetime:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from chengguan.accounts.models import User
@@ -1980,7 +1980,7 @@ def work_list(session: Session, p: Principal, *, mine: bool = True, status: list
             conds = [EnforcementCase.street_code == r if len(r) >= 9 else EnforcementCase.street_code.like(f"{r}%")
                      for r in dict.fromkeys(regions) if r]
             sources = [or_(*conds)] if conds else [EnforcementCase.id < 0]
-    extra = []
+    extra: list[ColumnElement[bool]] = []
     if status:
         extra.append(EnforcementCase.status.in_(status))
     if overdue:

@@ -125,13 +125,13 @@ def cert_problem(cert: Certificate, at: datetime, day: date, scope: str | None) 
     return None
 
 
-def require_certified_officer(session: Session, user_id: int, at: datetime | None = None,
+def require_certified_officer(session: Session, user_id: int | None, at: datetime | None = None,
                              scope: str | None = None) -> Certificate:
     """The certificate a user acts under, or ``Forbidden`` (403) saying why the user may not act as an
     enforcement officer at ``at`` (default now) for ``scope`` (an enforcement field such as ``市容环卫``;
     None: any)."""
     at, day = _local_day(at)
-    person = person_for_user(session, user_id)
+    person = person_for_user(session, user_id) if user_id is not None else None
     if person is None:
         raise Forbidden("该账号未登记执法人员档案，未持有有效行政执法证，不能从事行政执法活动",
                         code="not_certified", details={"user_id": user_id})
@@ -185,7 +185,8 @@ def check_enforcement_disposal(session: Session, department_id: int | None, user
                         details=exc.details) from None
 
 
-def is_certified(session: Session, user_id: int, at: datetime | None = None, scope: str | None = None) -> bool:
+def is_certified(session: Session, user_id: int | None, at: datetime | None = None,
+                 scope: str | None = None) -> bool:
     try:
         require_certified_officer(session, user_id, at, scope)
     except Forbidden:
