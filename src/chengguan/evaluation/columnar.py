@@ -71,7 +71,6 @@ class Attr:
 class Facts:
     """The fact rows as columns: the group keys and ``combo`` (row → index of its attribute combination)."""
 
-    n: int
     grid: Any  # str codes (numpy 'S' or 'U')
     dept: Any  # int64, -1 = none
     actor: Any  # int64, -1 = none
@@ -100,7 +99,8 @@ def fetch(session: Session, facts_sel: Any, attrs: Sequence[Attr], grid_width: i
         if rows is None:
             rows = [_pg_execute(session.connection().connection.driver_connection,
                                 _pg_sql(session, facts_sel.subquery("facts"), attrs, grid_width))]
-        decoded = [_pg_decode(session, r, attrs, grid_width) for r in rows]
+        hashes = _vocab_hashes(session, attrs)
+        decoded = [_pg_decode(r, attrs, grid_width, hashes) for r in rows]
         if all(d is not None for d in decoded):
             arrays = tuple(np.concatenate([d[i] for d in decoded if d is not None]) for i in range(5))
     if arrays is None:
@@ -127,7 +127,7 @@ def fetch(session: Session, facts_sel: Any, attrs: Sequence[Attr], grid_width: i
         combos.append(tuple(reversed(digits)))
     role_i = [i for i, a in enumerate(attrs) if a.name == "actor_role"]
     role = codes[:, role_i[0]].astype(np.int16) if role_i else np.zeros(len(grid), np.int16)
-    return Facts(len(grid), grid, dept, actor, role, reporter, inv.reshape(-1), combos)
+    return Facts(grid, dept, actor, role, reporter, inv.reshape(-1), combos)
 
 
 def _pg_sql(session: Session, f: Any, attrs: Sequence[Attr], grid_width: int) -> str:
@@ -236,8 +236,8 @@ def _pg_helpers(session: Session, parts: list[Any], attrs: Sequence[Attr], grid_
         return [f.result() for f in futures]
 
 
-def _pg_decode(session: Session, row: tuple[Any, ...], attrs: Sequence[Attr],
-               grid_width: int) -> tuple[Any, ...] | None:
+def _pg_decode(row: tuple[Any, ...], attrs: Sequence[Attr], grid_width: int,
+               vocab_hashes: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """numpy columns of one packed row; ``None`` (the caller fetches plain rows) when a grid code is not
     ``grid_width`` bytes or a value outside a vocabulary shares a hash with it."""
     texts = [a for a in attrs if a.vocab is not None]
@@ -247,7 +247,6 @@ def _pg_decode(session: Session, row: tuple[Any, ...], attrs: Sequence[Attr],
         return (np.zeros(0, f"S{grid_width}"), *[np.zeros(0, np.int64)] * 3, np.zeros((0, len(attrs)), np.int16))
     if not fixed or not exact:
         return None
-    vocab_hashes = _vocab_hashes(session, texts)
     grid = np.frombuffer(row[3], dtype=f"S{grid_width}")
     ints = [np.frombuffer(b, dtype=">i8").astype(np.int64) for b in row[4:7]]
     codes = np.zeros((n, len(attrs)), dtype=np.int16)
@@ -270,8 +269,9 @@ def _pg_decode(session: Session, row: tuple[Any, ...], attrs: Sequence[Attr],
     return grid, ints[0], ints[1], ints[2], codes
 
 
-def _vocab_hashes(session: Session, texts: Sequence[Attr]) -> tuple[Any, ...]:
-    return tuple(session.execute(sa_select(*[func.hashtext(literal(v)) for a in texts for v in a.vocab or ()])).one())
+def _vocab_hashes(session: Session, attrs: Sequence[Attr]) -> tuple[Any, ...]:
+    """``hashtext`` of every vocabulary word, in attribute order (asked of the server: it is its hash)."""
+    return tuple(session.execute(sa_select(*[func.hashtext(literal(v)) for a in attrs for v in a.vocab or ()])).one())
 
 
 _TRUTH: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], tuple[int, ...]]] = {}

@@ -515,13 +515,15 @@ def _resp_counts(per_user: list[tuple[int, Any]], codes: list[str], m: Any,
     packed = per_user[0][1].dtype.kind == "S"
     table = np.array([c.encode() for c in codes] if packed else codes)
     order = np.argsort(table)
-    ordered = table[order]
+    common = table.dtype
+    for _, gs in per_user:
+        common = np.promote_types(common, gs.dtype)  # the longest width: no code is cut
+    ordered = table[order].astype(common)
     out: dict[Any, dict[str, int]] = {}
     for uid, gs in per_user:
-        common = np.promote_types(ordered.dtype, gs.dtype)  # the longer width: no code is cut
-        pos = np.minimum(np.searchsorted(ordered.astype(common), gs.astype(common)), len(ordered) - 1)
-        gs = gs.astype(common)
-        hit = order[pos[ordered[pos].astype(common) == gs]]
+        gs = gs.astype(common, copy=False)
+        pos = np.minimum(np.searchsorted(ordered, gs), len(ordered) - 1)
+        hit = order[pos[ordered[pos] == gs]]
         out[uid] = dict(zip(names, m[hit].sum(axis=0).tolist(), strict=True))
     return out
 
